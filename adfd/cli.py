@@ -1,0 +1,140 @@
+"""The ``adfd`` command line: plan the matrix, find a cell's target, build demo data, check data.
+
+    adfd plan [--configfile demo/config.yaml] [--table table3]
+    adfd target table3 4          # the training output of table 3, row 4 (for -R reruns)
+    adfd diff-rows table3:4 table3:5
+    adfd demo-data results/demo_data --seed 0
+    adfd datasets check [--configfile ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from adfd.config import build_matrix, load_config
+from adfd.config.canonical import drop_inert
+
+
+def _matrix(args):
+    config = load_config([Path(p) for p in args.configfile])
+    return config, build_matrix(config)
+
+
+def cmd_plan(args) -> int:
+    config, matrix = _matrix(args)
+    rows = [r for r in matrix.rows if not args.table or r.table == args.table]
+    print(f"{'table':8} {'row':>3}  {'id':26} run id(s)")
+    for r in rows:
+        print(f"{r.table:8} {r.index:>3}  {r.id:26} {' '.join(r.run_ids)}")
+    runs = {rid for r in rows for rid in r.run_ids}
+    evals = [e for e in matrix.evals if e[0] in runs]
+    by_set = Counter(ds for _, ds, _ in evals)
+    by_dist = Counter(dist for _, _, dist in evals)
+    print()
+    print(f"table rows: {len(rows)} x seeds {len(config['seeds'])} = {len(rows) * len(config['seeds'])}")
+    print(f"unique training runs: {len(runs)}")
+    print(f"evaluation jobs (run x test set x distortion): {len(evals)}")
+    print("  by test set:   " + ", ".join(f"{k} {v}" for k, v in sorted(by_set.items())))
+    print("  by distortion: " + ", ".join(f"{k} {v}" for k, v in sorted(by_dist.items())))
+    shared = {rid: run.rows for rid, run in matrix.runs.items() if rid in runs and len(run.rows) > 1}
+    if shared:
+        print("runs shared by several rows:")
+        for rid, refs in shared.items():
+            print(f"  {rid}: {', '.join(refs)}")
+    return 0
+
+
+def cmd_target(args) -> int:
+    _, matrix = _matrix(args)
+    row = matrix.row(args.table, args.row)
+    for rid in row.run_ids:
+        target = f"results/train/{rid}/model.pt"
+        print(target)
+        print(f"# rerun this cell and everything downstream:\n#   snakemake --profile slurm -R {target} {args.table}",
+              file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def cmd_diff_rows(args) -> int:
+    _, matrix = _matrix(args)
+
+    def flat(cfg, prefix=""):
+        out = {}
+        for k, v in cfg.items():
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = v
+        return out
+
+    sides = []
+    for ref in (args.a, args.b):
+        table, _, index = ref.partition(":")
+        sides.append(flat(drop_inert(matrix.row(table, int(index)).resolved)))
+    keys = sorted(set(sides[0]) | set(sides[1]))
+    diffs = [(k, sides[0].get(k, "<inert>"), sides[1].get(k, "<inert>")) for k in keys]
+    diffs = [d for d in diffs if d[1] != d[2]]
+    for key, a, b in diffs:
+        print(f"{key}: {json.dumps(a)} -> {json.dumps(b)}")
+    if not diffs:
+        print("identical canonical configs (same run)")
+    return 0
+
+
+def cmd_demo_data(args) -> int:
+    from adfd.demo import build
+
+    summary = build(Path(args.out), seed=args.seed)
+    print(json.dumps(summary, indent=1, default=str))
+    return 0
+
+
+def cmd_datasets_check(args) -> int:
+    from adfd.data.check import build_manifest
+
+    config = load_config([Path(p) for p in args.configfile])
+    status = 0
+    for name, cfg in config["datasets"].items():
+        try:
+            manifest = build_manifest(name, cfg)
+        except (OSError, ValueError) as err:
+            print(f"{name}: ERROR {err}")
+            status = 1
+            continue
+        print(f"{name}: {json.dumps(manifest['counts'])}")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="adfd", description=__doc__.splitlines()[0])
+    parser.add_argument("--configfile", action="append", default=[], help="overlay config")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("plan", help="table rows -> run ids, unique runs, evaluation jobs")
+    p.add_argument("--table")
+    p.set_defaults(func=cmd_plan)
+    p = sub.add_parser("target", help="training output of one table cell (for -R)")
+    p.add_argument("table")
+    p.add_argument("row", type=int, help="1-based row number as printed in the paper")
+    p.set_defaults(func=cmd_target)
+    p = sub.add_parser("diff-rows", help="config difference of two rows, e.g. table3:4 table3:5")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.set_defaults(func=cmd_diff_rows)
+    p = sub.add_parser("demo-data", help="build the embedded demo datasets")
+    p.add_argument("out")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo_data)
+    p = sub.add_parser("datasets", help="dataset commands")
+    dsub = p.add_subparsers(dest="dcmd", required=True)
+    d = dsub.add_parser("check", help="list every configured dataset; non-zero on errors")
+    d.set_defaults(func=cmd_datasets_check)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

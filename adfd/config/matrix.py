@@ -1,0 +1,125 @@
+"""The experiment matrix: every table row -> resolved config -> run id(s) -> jobs.
+
+``build_matrix(config)`` is called once when the Snakemake DAG is built (and by
+``adfd plan``). It resolves and validates every row, dedupes identical training runs by their
+canonical run id, and lists the evaluation jobs (run x test set x distortion) and the
+preprocessing units they need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from adfd.config.canonical import canonical_form, run_id
+from adfd.config.resolve import ConfigError, resolve_row
+
+TEST_SPLIT = "test"
+
+
+@dataclass
+class Row:
+    table: str
+    index: int  # 1-based, as printed in the paper
+    id: str
+    labels: list[str]
+    resolved: dict[str, Any]
+    run_ids: list[str]  # one per seed, in config order
+    paper: dict[str, Any]
+
+
+@dataclass
+class Run:
+    run_id: str
+    seed: int
+    experiment: dict[str, Any]  # resolved (not canonical) config used to train
+    canonical: dict[str, Any]
+    rows: list[str] = field(default_factory=list)  # "table3[4]" style references
+
+
+@dataclass
+class Matrix:
+    rows: list[Row]
+    runs: dict[str, Run]
+    evals: list[tuple[str, str, str]]  # (run_id, dataset, distortion), sorted, unique
+    tables: dict[str, dict[str, Any]]
+
+    def table_rows(self, table: str) -> list[Row]:
+        return [r for r in self.rows if r.table == table]
+
+    def table_evals(self, table: str) -> list[tuple[str, str, str]]:
+        spec = self.tables[table]
+        out = {
+            (rid, ds, dist)
+            for row in self.table_rows(table)
+            for rid in row.run_ids
+            for ds in spec["test_sets"]
+            for dist in spec.get("distortions", ["raw"])
+        }
+        return sorted(out)
+
+    def row(self, table: str, index: int) -> Row:
+        rows = self.table_rows(table)
+        if table not in self.tables:
+            raise KeyError(f"unknown table '{table}'; known: {', '.join(self.tables)}")
+        if not 1 <= index <= len(rows):
+            raise IndexError(f"{table} has rows 1..{len(rows)}, not {index}")
+        return rows[index - 1]
+
+    def preprocess_units(self) -> list[tuple[str, str, str]]:
+        """(dataset, split, distortion) units to preprocess, training units first."""
+        train_sets = sorted({r.experiment["data"]["train_set"] for r in self.runs.values()})
+        units = [(ds, split, "raw") for ds in train_sets for split in ("train", "val")]
+        units += sorted({(ds, TEST_SPLIT, dist) for _, ds, dist in self.evals})
+        return units
+
+
+def build_matrix(config: dict[str, Any]) -> Matrix:
+    baseline = config["baseline"]
+    seeds = [int(s) for s in config["seeds"]]
+    rows: list[Row] = []
+    runs: dict[str, Run] = {}
+    for table, spec in config["tables"].items():
+        for dist in spec.get("distortions", []):
+            if dist not in config["evaluation"]["distortions"]:
+                raise ConfigError(
+                    f"config error at tables.{table}.distortions: unknown distortion '{dist}'; "
+                    f"defined: {', '.join(config['evaluation']['distortions'])}"
+                )
+        for index, row_spec in enumerate(spec["rows"], start=1):
+            where = f"tables.{table}.rows[{index}]({row_spec['id']})"
+            resolved = resolve_row(baseline, row_spec.get("override"), where)
+            train_set = resolved["data"]["train_set"]
+            ids = []
+            for seed in seeds:
+                canon = canonical_form(
+                    resolved,
+                    seed=seed,
+                    preprocess=config["preprocess"],
+                    dataset=config["datasets"][train_set],
+                )
+                rid = run_id(canon)
+                run = runs.setdefault(rid, Run(rid, seed, resolved, canon))
+                run.rows.append(f"{table}[{index}]")
+                ids.append(rid)
+            rows.append(
+                Row(
+                    table=table,
+                    index=index,
+                    id=row_spec["id"],
+                    labels=[str(x) for x in row_spec.get("labels", [])],
+                    resolved=resolved,
+                    run_ids=ids,
+                    paper=row_spec.get("paper", {}),
+                )
+            )
+    evals = sorted(
+        {
+            (rid, ds, dist)
+            for row in rows
+            for rid in row.run_ids
+            for ds in config["tables"][row.table]["test_sets"]
+            for dist in config["tables"][row.table].get("distortions", ["raw"])
+        }
+    )
+    return Matrix(rows=rows, runs=runs, evals=evals, tables=config["tables"])

@@ -1,0 +1,61 @@
+"""JSON-schema validation of the whole config (workflow/schemas/config.schema.yaml).
+
+The Snakefile validates with ``snakemake.utils.validate``; the ``adfd`` command line uses
+this module with the same schema file, so there is one source of truth. Defaults declared in
+the schema are filled in, as Snakemake does.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jsonschema
+import yaml
+
+from adfd.config.load import SCHEMA_PATH
+from adfd.config.resolve import ConfigError
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _with_defaults(cls):
+    validate_props = cls.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for prop, sub in properties.items():
+                if "default" in sub:
+                    instance.setdefault(prop, sub["default"])
+        yield from validate_props(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(cls, {"properties": set_defaults})
+
+
+def format_error(err: jsonschema.ValidationError, prefix: str = "") -> str:
+    path = ".".join(str(p) for p in err.absolute_path)
+    where = ".".join(p for p in (prefix, path) if p) or "<top level>"
+    return f"config error at {where}: {err.message}"
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Validate (and default-fill) ``config`` in place; raise ConfigError naming the key."""
+    schema = load_schema()
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError("\n".join(format_error(e) for e in errors))
+
+
+def validate_experiment(resolved: dict[str, Any], where: str) -> None:
+    """Validate one resolved row against the schema's ``experiment`` definition."""
+    schema = load_schema()
+    sub = {"$defs": schema["$defs"], "$ref": "#/$defs/experiment"}
+    validator = jsonschema.Draft202012Validator(sub)
+    errors = sorted(validator.iter_errors(resolved), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError("\n".join(format_error(e, where) for e in errors))

@@ -1,0 +1,1 @@
+"""Datasets in their official layouts, frame sampling, face detection, landmarks and crops."""

@@ -1,0 +1,42 @@
+"""One preprocessing job: a shard of a dataset split, optionally distorted (Table 10)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from adfd.data.check import read_split
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    *,
+    manifest: Path,
+    out_dir: Path,
+    split: str,
+    shard: int,
+    n_shards: int,
+    frames: int,
+    detector: dict[str, Any],
+    landmarks: dict[str, Any] | None,
+    distortion: dict[str, Any],
+    allow_download: bool,
+) -> dict[str, Any]:
+    from adfd.data.preprocess import run_shard, shard_entries
+    from adfd.evaluate.distortions import build_distortion
+
+    entries = shard_entries(read_split(manifest, split), shard, n_shards)
+    log.info("shard %d/%d of %s: %d videos", shard, n_shards, split, len(entries))
+    summary = run_shard(
+        entries,
+        out_dir,
+        frames=frames,
+        detector_cfg=detector,
+        landmarks_cfg=landmarks,
+        distort=build_distortion(distortion),
+        allow_download=allow_download,
+    )
+    log.info("shard summary: %s", summary)
+    return summary

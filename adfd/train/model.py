@@ -1,0 +1,79 @@
+"""Detector construction by timm name (EfficientNet-b4, §4.1) and safe checkpoint I/O.
+
+``pretrained`` is a timm tag (``tf_efficientnet_b4.ap_in1k``: the AdvProp weights SBI used),
+a local file, or null. Downloads happen only when ``allow_download`` is true; otherwise the
+weights must already be in the Hugging Face cache or on disk, and a miss names what to set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import timm
+import torch
+
+NUM_CLASSES = 2  # real / fake logits; score = softmax[:, 1] (reference §4)
+
+
+def create_model(model_cfg: dict[str, Any], *, allow_download: bool = False) -> torch.nn.Module:
+    name, pretrained = model_cfg["name"], model_cfg["pretrained"]
+    if pretrained is None:
+        return timm.create_model(name, pretrained=False, num_classes=NUM_CLASSES)
+    if Path(pretrained).is_file():
+        return timm.create_model(
+            name,
+            pretrained=True,
+            num_classes=NUM_CLASSES,
+            pretrained_cfg_overlay={"file": str(pretrained)},
+        )
+    arch = pretrained.split(".")[0]
+    if arch != name:
+        raise ValueError(
+            f"model.pretrained '{pretrained}' is for '{arch}', but model.name is '{name}'"
+        )
+    previous = os.environ.get("HF_HUB_OFFLINE")
+    if not allow_download:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        return timm.create_model(pretrained, pretrained=True, num_classes=NUM_CLASSES)
+    except Exception as err:  # timm/hub raise many types; re-raised with the fix
+        raise RuntimeError(
+            f"cannot load pretrained weights '{pretrained}' "
+            f"({'download failed' if allow_download else 'not in the local cache'}): {err}. "
+            "Set allow_download: true, point model.pretrained to a local weights file, "
+            "or set it to null to train from scratch."
+        ) from err
+    finally:
+        if previous is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        else:
+            os.environ["HF_HUB_OFFLINE"] = previous
+
+
+def save_model(path: Path, model: torch.nn.Module, meta: dict[str, Any]) -> None:
+    """Write weights + plain metadata atomically (loadable with ``weights_only=True``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "meta": meta}, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Load a checkpoint without unpickling arbitrary objects."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises UnpicklingError or RuntimeError variants
+        raise RuntimeError(
+            f"{path}: refusing to load: not loadable with torch.load(weights_only=True) "
+            f"({err}). Re-save it as a plain state dict."
+        ) from err
+
+
+def load_model(path: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
+    ckpt = load_checkpoint(path)
+    meta = ckpt["meta"]
+    model = timm.create_model(meta["model_name"], pretrained=False, num_classes=NUM_CLASSES)
+    model.load_state_dict(ckpt["model"])
+    return model.eval(), meta

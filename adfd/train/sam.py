@@ -1,0 +1,72 @@
+"""Sharpness-Aware Minimization (Foret et al. 2020, the paper's ref. [9]).
+
+Two passes per step: ``first_step`` moves the weights to ``w + rho * g / ||g||`` (the
+sharpest nearby point), ``second_step`` restores ``w`` and lets the base optimiser step with
+the gradient taken at the perturbed point. Non-adaptive, as SBI uses it (reference §4).
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class SAM(torch.optim.Optimizer):
+    def __init__(self, params, base_optimizer_cls, rho: float = 0.05, **kwargs):
+        if rho < 0:
+            raise ValueError(f"rho must be >= 0, got {rho}")
+        super().__init__(params, dict(rho=rho, **kwargs))
+        self.base_optimizer = base_optimizer_cls(self.param_groups, **kwargs)
+        self.param_groups = self.base_optimizer.param_groups
+
+    @torch.no_grad()
+    def first_step(self) -> None:
+        norm = self._grad_norm()
+        for group in self.param_groups:
+            scale = group["rho"] / (norm + 1e-12)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                e_w = p.grad * scale
+                p.add_(e_w)
+                self.state[p]["e_w"] = e_w
+        self.zero_grad(set_to_none=True)
+
+    @torch.no_grad()
+    def second_step(self) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if "e_w" in self.state[p]:
+                    p.sub_(self.state[p].pop("e_w"))
+        self.base_optimizer.step()
+        self.zero_grad(set_to_none=True)
+
+    def step(self, closure=None):  # pragma: no cover - the loop calls the two steps
+        raise RuntimeError("SAM needs first_step()/second_step(); see adfd.train.loop")
+
+    def _grad_norm(self) -> torch.Tensor:
+        grads = [
+            p.grad.norm(p=2) for g in self.param_groups for p in g["params"] if p.grad is not None
+        ]
+        return torch.norm(torch.stack(grads), p=2)
+
+    def state_dict(self):
+        return self.base_optimizer.state_dict()
+
+    def load_state_dict(self, state_dict):
+        self.base_optimizer.load_state_dict(state_dict)
+        self.param_groups = self.base_optimizer.param_groups
+
+
+def linear_decay(epochs: int, start_decay: int):
+    """lr factor per epoch (0-based): 1 until ``start_decay``, then linear towards 0.
+
+    With 100 epochs and start 75 the last epoch runs at 0.04 x lr (1e-3 -> 4e-5), as
+    SBI's LinearDecayLR.
+    """
+
+    def factor(epoch: int) -> float:
+        if epoch < start_decay:
+            return 1.0
+        return 1.0 - (epoch - start_decay) / max(1, epochs - start_decay)
+
+    return factor

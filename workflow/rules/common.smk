@@ -1,0 +1,82 @@
+# Workflow-side Python: config validation, the experiment matrix, input functions.
+# All logic lives in adfd; this file only maps it onto paths.
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from adfd.config import build_matrix
+from adfd.config.resolve import ConfigError
+
+
+validate(config, workflow.source_path("../schemas/config.schema.yaml"))
+try:
+    MATRIX = build_matrix(config)
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
+
+TABLES = [t for t in config["tables"] if t.startswith("table")]
+FIGURES = ["fig4", "fig5", "fig6", "fig7"]
+DATASETS = list(config["datasets"])
+SHARDS = config["preprocess"]["shards"]
+STATE_ROOT = "results/train_state"  # resumable training state, outside declared outputs
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    split="train|val|test",
+    distortion="[a-z0-9]+",
+    shard=r"\d+",
+    run="[0-9a-f]{12}",
+    table="|".join(config["tables"]),
+
+
+def stage_resources(stage, scale_with_attempt=True):
+    """Slurm resources of a stage; on a retry GPU jobs ask for more memory and time."""
+    res = config["resources"][stage]
+    out = {k: res[k] for k in ("mem_mb", "runtime", "cpus_per_task", "gpu")}
+    if scale_with_attempt:
+        out["mem_mb"] = lambda wc, attempt: res["mem_mb"] * attempt
+        out["runtime"] = lambda wc, attempt: res["runtime"] * attempt
+    return out
+
+
+def demo_input(wildcards):
+    """Dataset checks wait for the embedded demo data when it is enabled."""
+    if config["demo"]["enabled"]:
+        return config["demo"]["root"]
+    return []
+
+
+def shard_dirs(dataset, split, distortion):
+    n = SHARDS[dataset]
+    return [
+        f"results/preprocess/{dataset}/{split}/{distortion}/shard-{i:03d}" for i in range(n)
+    ]
+
+
+def train_inputs(wildcards):
+    experiment = MATRIX.runs[wildcards.run].experiment
+    train_set = experiment["data"]["train_set"]
+    inputs = {"train": shard_dirs(train_set, "train", "raw")}
+    if experiment["train"]["checkpoint"] == "best_val":
+        inputs["val"] = shard_dirs(train_set, "val", "raw")
+    return inputs
+
+
+def model_path(run):
+    return f"results/train/{run}/model.pt"
+
+
+def prediction_path(run, dataset, distortion):
+    return f"results/predictions/{run}/{dataset}/{distortion}.parquet"
+
+
+def table_predictions(table):
+    return [prediction_path(*job) for job in MATRIX.table_evals(table)]
+
+
+def table_targets(tables):
+    return expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md", "tex"])
+
+
+def figure_targets(figures):
+    return expand("results/figures/{fig}.{ext}", fig=figures, ext=["png", "pdf"])

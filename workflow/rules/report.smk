@@ -1,0 +1,117 @@
+# Reporting: tables (CSV, Markdown, LaTeX) and figures from the prediction store.
+
+
+rule make_table:
+    input:
+        predictions=lambda wc: table_predictions(wc.table),
+        summaries=lambda wc: [
+            f"results/train/{r}/train_summary.json"
+            for row in MATRIX.table_rows(wc.table)
+            for r in row.run_ids
+        ],
+    output:
+        csv="results/tables/{table}.csv",
+        md="results/tables/{table}.md",
+        tex="results/tables/{table}.tex",
+    log:
+        "logs/report/{table}.log",
+    params:
+        spec=lambda wc: config["tables"][wc.table],
+        rows=lambda wc: [
+            {"index": r.index, "id": r.id, "labels": r.labels, "run_ids": r.run_ids}
+            for r in MATRIX.table_rows(wc.table)
+        ],
+        protocol=config["evaluation"]["protocol"],
+    script:
+        "../scripts/make_table.py"
+
+
+rule plot_fig4:
+    input:
+        shard="results/preprocess/ffpp/train/raw/shard-000",
+    output:
+        png="results/figures/fig4.png",
+        pdf="results/figures/fig4.pdf",
+    log:
+        "logs/report/fig4.log",
+    params:
+        synthesis=config["baseline"]["synthesis"],
+        seed=config["seeds"][0],
+    script:
+        "../scripts/plot_fig4.py"
+
+
+rule plot_fig5:
+    input:
+        table="results/tables/fig5.csv",
+    output:
+        png="results/figures/fig5.png",
+        pdf="results/figures/fig5.pdf",
+    log:
+        "logs/report/fig5.log",
+    params:
+        spec=config["tables"]["fig5"],
+    script:
+        "../scripts/plot_fig5.py"
+
+
+rule plot_fig6:
+    input:
+        baseline=lambda wc: [
+            prediction_path(r, ds, "raw")
+            for r in MATRIX.row("table11", 1).run_ids[:1]
+            for ds in config["tables"]["table11"]["test_sets"]
+        ],
+        ours=lambda wc: [
+            prediction_path(r, ds, "raw")
+            for r in MATRIX.row("table11", 4).run_ids[:1]
+            for ds in config["tables"]["table11"]["test_sets"]
+        ],
+        shards=lambda wc: [
+            d
+            for ds in config["tables"]["table11"]["test_sets"]
+            for d in shard_dirs(ds, "test", "raw")
+        ],
+    output:
+        png="results/figures/fig6.png",
+        pdf="results/figures/fig6.pdf",
+    log:
+        "logs/report/fig6.log",
+    params:
+        protocol=config["evaluation"]["protocol"],
+        margin=config["baseline"]["data"]["test_margin"],
+    script:
+        "../scripts/plot_fig6.py"
+
+
+rule plot_fig7:
+    input:
+        shard="results/preprocess/ffpp/train/raw/shard-000",
+    output:
+        png="results/figures/fig7.png",
+        pdf="results/figures/fig7.pdf",
+    log:
+        "logs/report/fig7.log",
+    params:
+        synthesis=config["baseline"]["synthesis"],
+        seed=config["seeds"][0],
+    script:
+        "../scripts/plot_fig7.py"
+
+
+for _table in TABLES:
+
+    rule:
+        name:
+            _table
+        input:
+            table_targets([_table]),
+
+
+for _fig in FIGURES:
+
+    rule:
+        name:
+            _fig
+        input:
+            figure_targets([_fig]),

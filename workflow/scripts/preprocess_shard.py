@@ -1,0 +1,20 @@
+"""Snakemake adapter: preprocess one shard of one dataset split (adfd.data.preprocess)."""
+
+from pathlib import Path
+
+from adfd.data.preprocess_job import run
+from adfd.logs import log_to
+
+with log_to(snakemake.log[0]):
+    run(
+        manifest=Path(snakemake.input.manifest),
+        out_dir=Path(snakemake.output[0]),
+        split=snakemake.wildcards.split,
+        shard=int(snakemake.wildcards.shard),
+        n_shards=snakemake.params.n_shards,
+        frames=snakemake.params.frames,
+        detector=snakemake.params.detector,
+        landmarks=snakemake.params.landmarks,
+        distortion=snakemake.params.distortion,
+        allow_download=snakemake.params.allow_download,
+    )
