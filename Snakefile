@@ -2,13 +2,15 @@
 # Stages follow the paper's Fig. 2/3: demo data -> dataset checks -> preprocessing
 # (sharded) -> training (one job per canonical run id) -> evaluation (run x test set x
 # distortion) -> tables and figures.
+import os
+
 from snakemake.utils import min_version
 
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -8,6 +8,8 @@ rule check_dataset:
         "results/datasets/{dataset}.json",
     log:
         "logs/datasets/{dataset}.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         dataset=lambda wc: config["datasets"][wc.dataset],
     script:
@@ -21,6 +23,8 @@ rule preprocess_shard:
         directory("results/preprocess/{dataset}/{split}/{distortion}/shard-{shard}"),
     log:
         "logs/preprocess/{dataset}/{split}/{distortion}/shard-{shard}.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         n_shards=lambda wc: SHARDS[wc.dataset],
         frames=lambda wc: config["preprocess"]["frames"][wc.split],

@@ -6,6 +6,8 @@ rule build_demo_data:
         directory(config["demo"]["root"]),
     log:
         "logs/demo/build_demo_data.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         seed=config["demo"]["seed"],
     script:

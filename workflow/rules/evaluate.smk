@@ -9,6 +9,8 @@ rule evaluate_run:
         "results/predictions/{run}/{dataset}/{distortion}.parquet",
     log:
         "logs/evaluate/{run}/{dataset}/{distortion}.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         experiment=lambda wc: MATRIX.runs[wc.run].experiment,
         batch_size=config["evaluation"]["batch_size"],

@@ -15,6 +15,8 @@ rule make_table:
         tex="results/tables/{table}.tex",
     log:
         "logs/report/{table}.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         spec=lambda wc: config["tables"][wc.table],
         rows=lambda wc: [
@@ -34,6 +36,8 @@ rule plot_fig4:
         pdf="results/figures/fig4.pdf",
     log:
         "logs/report/fig4.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         synthesis=config["baseline"]["synthesis"],
         seed=config["seeds"][0],
@@ -49,6 +53,8 @@ rule plot_fig5:
         pdf="results/figures/fig5.pdf",
     log:
         "logs/report/fig5.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         spec=config["tables"]["fig5"],
     script:
@@ -77,6 +83,8 @@ rule plot_fig6:
         pdf="results/figures/fig6.pdf",
     log:
         "logs/report/fig6.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         protocol=config["evaluation"]["protocol"],
         margin=config["baseline"]["data"]["test_margin"],
@@ -92,6 +100,8 @@ rule plot_fig7:
         pdf="results/figures/fig7.pdf",
     log:
         "logs/report/fig7.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         synthesis=config["baseline"]["synthesis"],
         seed=config["seeds"][0],

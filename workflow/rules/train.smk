@@ -10,6 +10,8 @@ rule train_detector:
         config="results/train/{run}/config.yaml",
     log:
         "logs/train/{run}.log",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         experiment=lambda wc: MATRIX.runs[wc.run].experiment,
         seed=lambda wc: MATRIX.runs[wc.run].seed,

@@ -1,0 +1,39 @@
+# adfd: the two commands of the README, plus lint.
+#   make demo   set up .venv and run the CPU demo (Table 7 on the embedded real-face data)
+#   make test   set up .venv and run the test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+DEMO_TARGETS ?= table7
+export HF_HUB_OFFLINE := 1
+export NO_ALBUMENTATIONS_UPDATE := 1
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: setup demo test lint clean-demo
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+demo: setup
+	$(BIN)/snakemake --profile profiles/local --configfile demo/config.yaml $(DEMO_TARGETS)
+
+test: setup
+	$(BIN)/pytest -ra
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint --configfile demo/config.yaml
+
+clean-demo:
+	rm -rf results/demo_data results/datasets results/preprocess results/train \
+	  results/train_state results/predictions results/tables results/figures \
+	  results/benchmarks logs

@@ -1,0 +1,37 @@
+"""Blending (paper Eq. 1, Table 7; SBI reference §3 step 4e).
+
+I_sb = M * I_s + (1 - M) * I_t, where M is the blurred blend mask times the blend ratio:
+``dynamic`` draws the ratio uniformly from the list entries (SBI [0.25, 0.5, 0.75, 1, 1, 1]),
+``alpha`` fixes it at 1 (SBI ``alpha_blend``). The float result is cast to uint8 by
+truncation, as SBI's ``astype(np.uint8)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from adfd.registries import BLENDS
+
+
+def blend(source: np.ndarray, target: np.ndarray, mask: np.ndarray, ratio: float):
+    """Eq. 1 with M = ratio * mask.
+
+    source I_s, target I_t: (H, W, 3) uint8; mask: (H, W) float in [0, 1].
+    Returns (blended (H, W, 3) uint8, M (H, W) float32).
+    """
+    m = mask * ratio
+    blended = m[..., None] * source + (1 - m[..., None]) * target
+    return blended.astype(np.uint8), m.astype(np.float32)  # uint8 cast truncates, as SBI
+
+
+@BLENDS.register("dynamic")
+def dynamic(source, target, mask, rng: np.random.Generator, *, ratios=(0.25, 0.5, 0.75, 1, 1, 1)):
+    """SBI ``dynamic_blend``: ratio = ratios[np.random.randint(len(ratios))]."""
+    ratio = float(ratios[int(rng.integers(len(ratios)))])
+    return blend(source, target, mask, ratio)
+
+
+@BLENDS.register("alpha")
+def alpha(source, target, mask, rng: np.random.Generator, *, ratios=None):
+    """SBI ``alpha_blend``: the same blend mask, ratio 1 (``ratios`` is inert)."""
+    return blend(source, target, mask, 1.0)
