@@ -1,10 +1,10 @@
 """The ``adfd`` command line: plan the matrix, find a cell's target, build demo data, check data.
 
-    adfd plan [--configfile demo/config.yaml] [--table table3]
-    adfd target table3 4          # the training output of table 3, row 4 (for -R reruns)
-    adfd diff-rows table3:4 table3:5
-    adfd demo-data results/demo_data --seed 0
-    adfd datasets check [--configfile ...]
+adfd plan [--configfile demo/config.yaml] [--table table3]
+adfd target table3 4          # the training output of table 3, row 4 (for -R reruns)
+adfd diff-rows table3:4 table3:5
+adfd demo-data results/demo_data --seed 0
+adfd datasets check [--configfile ...]
 """
 
 from __future__ import annotations
@@ -35,12 +35,15 @@ def cmd_plan(args) -> int:
     by_set = Counter(ds for _, ds, _ in evals)
     by_dist = Counter(dist for _, _, dist in evals)
     print()
-    print(f"table rows: {len(rows)} x seeds {len(config['seeds'])} = {len(rows) * len(config['seeds'])}")
+    n_seeds = len(config["seeds"])
+    print(f"table rows: {len(rows)} x seeds {n_seeds} = {len(rows) * n_seeds}")
     print(f"unique training runs: {len(runs)}")
     print(f"evaluation jobs (run x test set x distortion): {len(evals)}")
     print("  by test set:   " + ", ".join(f"{k} {v}" for k, v in sorted(by_set.items())))
     print("  by distortion: " + ", ".join(f"{k} {v}" for k, v in sorted(by_dist.items())))
-    shared = {rid: run.rows for rid, run in matrix.runs.items() if rid in runs and len(run.rows) > 1}
+    shared = {
+        rid: run.rows for rid, run in matrix.runs.items() if rid in runs and len(run.rows) > 1
+    }
     if shared:
         print("runs shared by several rows:")
         for rid, refs in shared.items():
@@ -54,8 +57,11 @@ def cmd_target(args) -> int:
     for rid in row.run_ids:
         target = f"results/train/{rid}/model.pt"
         print(target)
-        print(f"# rerun this cell and everything downstream:\n#   snakemake --profile slurm -R {target} {args.table}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "# rerun this cell and everything downstream:\n"
+            f"#   snakemake --profile slurm -R {target} {args.table}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -42,6 +42,10 @@ def _tf(c):
     return c["synthesis"]["transforms"]
 
 
+def _disabled(name: str):
+    return lambda c: not _tf(c)[name]["enabled"]
+
+
 INERT_RULES: list[InertRule] = [
     *[
         (_nrs_off, f"nrs.{k}", "NRS off: plain cross-entropy (Alg. 1 before T_k)")
@@ -80,7 +84,7 @@ INERT_RULES: list[InertRule] = [
     ),
     *[
         (
-            (lambda name: lambda c: not _tf(c)[name]["enabled"])(name),
+            _disabled(name),
             f"synthesis.transforms.{name}",
             f"{name} transform disabled (Table 5)",
         )

@@ -46,6 +46,8 @@ def read_split(manifest: Path, split: str):
     if split not in data["splits"]:
         raise KeyError(f"{manifest}: dataset {data['dataset']} has no split '{split}'")
     return [
-        VideoEntry(video_id=e["video_id"], path=Path(e["path"]), label=e["label"], subset=e["subset"])
+        VideoEntry(
+            video_id=e["video_id"], path=Path(e["path"]), label=e["label"], subset=e["subset"]
+        )
         for e in data["splits"][split]
     ]

@@ -31,9 +31,7 @@ def crop_faces(faces: pd.DataFrame, size: int, margin: float) -> torch.Tensor:
         frame = read_rgb(frame_file)
         h, w = frame.shape[:2]
         for row in group.itertuples():
-            window = box_window(
-                np.array([row.x0, row.y0, row.x1, row.y1]), (margin,) * 4, h, w
-            )
+            window = box_window(np.array([row.x0, row.y0, row.x1, row.y1]), (margin,) * 4, h, w)
             crop = cv2.resize(apply_window(frame, window), (size, size), cv2.INTER_LINEAR)
             crops.append(to_tensor(crop))
     return torch.stack(crops)

@@ -13,9 +13,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
 
 def _save(fig, outputs: dict[str, Path]) -> None:
@@ -99,7 +99,7 @@ def fig6(
 
     _, shard_faces = load_shards(shards)
     fig, axes = plt.subplots(2, len(chosen), figsize=(2.2 * len(chosen), 4.8), squeeze=False)
-    for col, ((ds, vid), rec) in enumerate(chosen.iterrows()):
+    for col, ((_, vid), rec) in enumerate(chosen.iterrows()):
         face = shard_faces[shard_faces["video_id"] == vid].sort_values(["frame_idx", "face_idx"])
         crop = crop_faces(face.head(1), 128, margin)[0].permute(1, 2, 0).numpy()
         colour = "red" if rec["label"] == 1 else "green"

@@ -58,7 +58,7 @@ def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[lis
         return header, body
     header = list(spec.get("columns", ["Name"])) + [METRIC_NAMES.get(m, m) for m in metrics]
     body = []
-    for row, group in cells.groupby("row", sort=True):
+    for _, group in cells.groupby("row", sort=True):
         labels = group["labels"].iloc[0].split(" | ")
         by_metric = group.set_index("metric")
         body.append(labels + [cell_text(by_metric.loc[m]) for m in metrics])
@@ -87,8 +87,9 @@ def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> st
     fb = falls.groupby("metric")[["fallback_videos", "videos"]].max()
     lines.append(
         "- videos scored 0.5 for lack of a face (per test set): "
-        + ", ".join(f"{METRIC_NAMES.get(m, m)} {r.fallback_videos}/{r.videos}"
-                    for m, r in fb.iterrows())  # fmt: skip
+        + ", ".join(
+            f"{METRIC_NAMES.get(m, m)} {r.fallback_videos}/{r.videos}" for m, r in fb.iterrows()
+        )
     )
     lines.append(f"- protocol: {cells['protocol'].iloc[0]}")
     return "\n".join(lines) + "\n"
@@ -139,7 +140,9 @@ def run(
     store = read_stores(predictions)
     paper = {i: r.get("paper", {}) for i, r in enumerate(spec["rows"], start=1)}
     cells = compute_cells(spec, rows, paper, protocol, store)
-    commits = {json.loads(p.read_text())["provenance"]["environment"]["git_commit"] for p in summaries}
+    commits = {
+        json.loads(p.read_text())["provenance"]["environment"]["git_commit"] for p in summaries
+    }
     cells["git_commits"] = " ".join(sorted(c or "unknown" for c in commits))
     _write(outputs["csv"], cells.to_csv(index=False))
     _write(outputs["md"], render_markdown(table, spec, cells))

