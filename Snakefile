@@ -6,7 +6,6 @@ import os
 
 from snakemake.utils import min_version
 
-
 min_version("9.0")
 
 

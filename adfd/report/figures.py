@@ -26,10 +26,9 @@ def _save(fig, outputs: dict[str, Path]) -> None:
 
 
 def first_training_face(shard: Path) -> dict[str, Any]:
-    from adfd.data.shards import load_shards, training_faces
+    from adfd.train.loop import training_samples
 
-    _, faces = load_shards([shard])
-    samples = training_faces(faces)
+    samples = training_samples([shard])
     if not samples:
         raise ValueError(f"{shard}: no frame with a face and landmarks to draw masks on")
     return samples[0]

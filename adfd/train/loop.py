@@ -38,7 +38,11 @@ def training_samples(shards: list[Path]) -> list[dict[str, Any]]:
     from adfd.data.shards import load_shards, training_faces
 
     _, faces = load_shards(shards)
-    return training_faces(faces)
+    rows = training_faces(faces)
+    return [
+        {"frame_path": r.frame_file, "landmarks": r.landmarks, "box": r.box}
+        for r in rows.itertuples(index=False)
+    ]
 
 
 def run(

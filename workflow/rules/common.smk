@@ -6,7 +6,6 @@ from snakemake.utils import validate
 from adfd.config import build_matrix
 from adfd.config.resolve import ConfigError
 
-
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 try:
     MATRIX = build_matrix(config)
@@ -49,7 +48,8 @@ def demo_input(wildcards):
 def shard_dirs(dataset, split, distortion):
     n = SHARDS[dataset]
     return [
-        f"results/preprocess/{dataset}/{split}/{distortion}/shard-{i:03d}" for i in range(n)
+        f"results/preprocess/{dataset}/{split}/{distortion}/shard-{i:03d}"
+        for i in range(n)
     ]
 
 
@@ -75,7 +75,9 @@ def table_predictions(table):
 
 
 def table_targets(tables):
-    return expand("results/tables/{table}.{ext}", table=tables, ext=["csv", "md", "tex"])
+    return expand(
+        "results/tables/{table}.{ext}", table=tables, ext=["csv", "md", "tex"]
+    )
 
 
 def figure_targets(figures):

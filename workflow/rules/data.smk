@@ -25,15 +25,17 @@ rule preprocess_shard:
         "logs/preprocess/{dataset}/{split}/{distortion}/shard-{shard}.log",
     conda:
         "../../envs/adfd.yaml"
+    threads: 1
+    resources:
+        **stage_resources("preprocess", scale_with_attempt=False),
     params:
         n_shards=lambda wc: SHARDS[wc.dataset],
         frames=lambda wc: config["preprocess"]["frames"][wc.split],
         detector=config["preprocess"]["detector"],
-        landmarks=lambda wc: config["preprocess"]["landmarks"] if wc.split != "test" else None,
+        landmarks=lambda wc: (
+            config["preprocess"]["landmarks"] if wc.split != "test" else None
+        ),
         distortion=lambda wc: config["evaluation"]["distortions"][wc.distortion],
         allow_download=config["allow_download"],
-    threads: 1
-    resources:
-        **stage_resources("preprocess", scale_with_attempt=False),
     script:
         "../scripts/preprocess_shard.py"

@@ -9,15 +9,15 @@ rule evaluate_run:
         "results/predictions/{run}/{dataset}/{distortion}.parquet",
     log:
         "logs/evaluate/{run}/{dataset}/{distortion}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{run}/{dataset}/{distortion}.tsv"
     conda:
         "../../envs/adfd.yaml"
-    params:
-        experiment=lambda wc: MATRIX.runs[wc.run].experiment,
-        batch_size=config["evaluation"]["batch_size"],
     threads: config["resources"]["evaluate"]["cpus_per_task"]
     resources:
         **stage_resources("evaluate"),
-    benchmark:
-        "results/benchmarks/evaluate/{run}/{dataset}/{distortion}.tsv"
+    params:
+        experiment=lambda wc: MATRIX.runs[wc.run].experiment,
+        batch_size=config["evaluation"]["batch_size"],
     script:
         "../scripts/evaluate_run.py"

@@ -10,8 +10,13 @@ rule train_detector:
         config="results/train/{run}/config.yaml",
     log:
         "logs/train/{run}.log",
+    benchmark:
+        "results/benchmarks/train/{run}.tsv"
     conda:
         "../../envs/adfd.yaml"
+    threads: config["resources"]["train"]["cpus_per_task"]
+    resources:
+        **stage_resources("train"),
     params:
         experiment=lambda wc: MATRIX.runs[wc.run].experiment,
         seed=lambda wc: MATRIX.runs[wc.run].seed,
@@ -19,10 +24,5 @@ rule train_detector:
         rows=lambda wc: MATRIX.runs[wc.run].rows,
         state_dir=lambda wc: f"{STATE_ROOT}/{wc.run}",
         allow_download=config["allow_download"],
-    threads: config["resources"]["train"]["cpus_per_task"]
-    resources:
-        **stage_resources("train"),
-    benchmark:
-        "results/benchmarks/train/{run}.tsv"
     script:
         "../scripts/train_detector.py"
