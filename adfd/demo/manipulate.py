@@ -125,7 +125,7 @@ def draw_params(recipe: str, rng: np.random.Generator, tgt_lm: np.ndarray) -> di
     """The per-video random parameters of ``recipe`` (``tgt_lm``: first-frame landmarks)."""
     tris = W.triangles(tgt_lm)
     draws = {
-        "deepfakes": lambda: {"res": rng.uniform(0.35, 0.6), "feather": _odd(rng, 9, 21)},
+        "deepfakes": lambda: {"res": rng.uniform(0.5, 0.75), "feather": _odd(rng, 9, 21)},
         "faceswap": lambda: {"tris": tris, "grow": rng.uniform(-0.04, 0.0)},
         "face2face": lambda: {"grow": rng.uniform(0.3, 0.6), "feather": _odd(rng, 5, 11)},
         "neuraltextures": lambda: {
@@ -136,7 +136,7 @@ def draw_params(recipe: str, rng: np.random.Generator, tgt_lm: np.ndarray) -> di
         "celebdf": lambda: {"grow": rng.uniform(0.0, 0.05), "feather": _odd(rng, 21, 35)},
         "dfdc": lambda: {"quality": int(rng.integers(15, 36))},
         "dfdcp_a": lambda: {"tris": tris, "feather": _odd(rng, 5, 9)},
-        "dfdcp_b": lambda: {"res": rng.uniform(0.25, 0.4)},
+        "dfdcp_b": lambda: {"res": rng.uniform(0.4, 0.55)},
         "ffiw": lambda: {"grow": rng.uniform(-0.05, 0.0)},
     }
     if recipe not in draws:
