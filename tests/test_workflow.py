@@ -45,11 +45,11 @@ def test_dry_run_plans_the_whole_paper_grid(tmp_path):
     elapsed = time.perf_counter() - t0
     print(f"snakemake -n all_tables: {elapsed:.2f} s")
     counts = job_counts(res.stdout + res.stderr)
-    # Preprocessing: FF++ train (16 shards) + every test set under raw and the six Table 10
-    # distortions: 7 x (16 + 6 + 40 + 8 + 4) shards.
+    # Preprocessing: FF++ train (12 shards) + every test set under raw and the six Table 10
+    # distortions: 7 x (12 + 4 + 25 + 6 + 4) shards.
     assert counts == {
         "check_dataset": 5,
-        "preprocess_shard": 16 + 7 * 74,
+        "preprocess_shard": 12 + 7 * 51,
         "train_detector": 31,
         "evaluate_run": 214,
         "make_table": 13,
@@ -58,7 +58,7 @@ def test_dry_run_plans_the_whole_paper_grid(tmp_path):
         "plot_fig6": 1,
         "plot_fig7": 1,
         "all_tables": 1,
-        "total": 5 + 534 + 31 + 214 + 13 + 4 + 1,
+        "total": 5 + 369 + 31 + 214 + 13 + 4 + 1,
     }
 
 
