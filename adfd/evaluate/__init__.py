@@ -1,5 +1,4 @@
-"""Evaluation: distortions (Table 10), the per-face prediction store, protocols, metrics."""
+"""Evaluation: distortions (Table 10), the per-face prediction store, protocols, metrics.
 
-from adfd.evaluate.infer import run
-
-__all__ = ["run"]
+``adfd.evaluate.infer.run`` scores one preprocessed test set with one trained run.
+"""

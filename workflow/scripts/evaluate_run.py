@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from adfd.evaluate import run
+from adfd.evaluate.infer import run
 from adfd.logs import log_to
 
 with log_to(snakemake.log[0]):
