@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/snakemake --profile profiles/local --configfile demo/config.yaml $(DEMO_TARGETS)
+	$(BIN)/snakemake $(DEMO_TARGETS) --profile profiles/local --configfile demo/config.yaml
 
 test: setup
 	$(BIN)/pytest -ra
