@@ -5,6 +5,7 @@ adfd target table3 4          # the training output of table 3, row 4 (for -R re
 adfd diff-rows table3:4 table3:5
 adfd demo-data results/demo_data --seed 0
 adfd datasets check [--configfile ...]
+adfd synth preview table12 3 [--out grid.png] [--n 8] [--seed 0] [--frames SHARD_DIR]
 """
 
 from __future__ import annotations
@@ -115,6 +116,17 @@ def cmd_datasets_check(args) -> int:
     return status
 
 
+def cmd_synth_preview(args) -> int:
+    from adfd.synthesis.preview import preview_row
+
+    config = load_config([Path(p) for p in args.configfile + args.sub_configfile])
+    out = preview_row(
+        config, args.table, args.row, args.out, n=args.n, seed=args.seed, frames=args.frames
+    )
+    print(out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="adfd", description=__doc__.splitlines()[0])
     parser.add_argument("--configfile", action="append", default=[], help="overlay config")
@@ -138,6 +150,17 @@ def main(argv: list[str] | None = None) -> int:
     dsub = p.add_subparsers(dest="dcmd", required=True)
     d = dsub.add_parser("check", help="list every configured dataset; non-zero on errors")
     d.set_defaults(func=cmd_datasets_check)
+    p = sub.add_parser("synth", help="synthesis commands")
+    ssub = p.add_subparsers(dest="scmd", required=True)
+    s = ssub.add_parser("preview", help="PNG grid (real, fake, mask) of one table row's pairs")
+    s.add_argument("table")
+    s.add_argument("row", type=int, help="1-based row number as printed in the paper")
+    s.add_argument("--out", type=Path, help="PNG path (default results/preview/TABLE_ROW.png)")
+    s.add_argument("--n", type=int, default=8, help="samples (columns)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--frames", help="preprocessed shard directory (default: real portraits)")
+    s.add_argument("--configfile", dest="sub_configfile", action="append", default=[])
+    s.set_defaults(func=cmd_synth_preview)
     args = parser.parse_args(argv)
     return args.func(args)
 

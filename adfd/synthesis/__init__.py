@@ -1,12 +1,12 @@
 """Pseudo-fake synthesis: mask generation -> source-target preprocessing -> blending.
 
-Importing this package registers the implemented axis values in ``adfd.registries``:
-``MASKS`` (sbi_hull, lal), ``BLURS`` (gaussian, average, median), ``BLENDS`` (dynamic, alpha).
-``sladd_local``, ``lal_or_local`` and ``bbmg`` are declared but not implemented yet: building
-them raises ``NotImplementedError("not implemented: synthesis.mask.name=<name>")``.
+Importing this package registers every implemented axis value in ``adfd.registries``:
+``MASKS`` (sbi_hull, lal, sladd_local, lal_or_local, bbmg), ``BLURS`` (gaussian, average,
+median), ``BLENDS`` (dynamic, alpha).
 """
 
-from adfd.synthesis import blend, blur, masks, transforms  # noqa: F401  (registrations)
+from adfd.synthesis import bbmg, blend, blur, local, masks, transforms  # noqa: F401
+from adfd.synthesis.bbmg import bbmg_variant_masks
 from adfd.synthesis.blur import blend_mask, blend_mask_with, draw_blur_params
 from adfd.synthesis.pipeline import Pair, fig4_masks, make_training_pair, self_blend
 
@@ -14,6 +14,7 @@ blend_mask_preview = blend_mask
 
 __all__ = [
     "Pair",
+    "bbmg_variant_masks",
     "blend_mask",
     "blend_mask_preview",
     "blend_mask_with",

@@ -13,6 +13,10 @@ Fig. 5 mode: ``fixed_kernel: K`` replaces steps 2-3 by one pass with kernel K (s
 kernel) and ``/= max``; ``keep_core: true`` keeps the regions where the unblurred mask is 1
 at 1 ("fixed regions in the mask without any blurring").
 
+BBMG uses the two steps apart: ``erode_outline`` (step 2) on the face outline and
+``feather_small`` (step 3) on every layer, so the erosion never widens its holes or erases
+its features.
+
 A registered operator is one filter pass ``fn(mask, k, sigma) -> mask`` of the same dtype.
 """
 
@@ -72,6 +76,32 @@ def blur_small(mask: np.ndarray, blur_cfg: dict, params: dict) -> np.ndarray:
     else:
         out = first_pass(mask, op, params["k1"])
         out = _normalise(op(out, params["k2"], params["sigma2"]))
+    return _keep_core(out, mask, blur_cfg)
+
+
+def erode_outline(mask: np.ndarray, blur_cfg: dict, params: dict) -> np.ndarray:
+    """Step 2 alone: SBI's first pass (an erosion on float32 masks), float ``/= max``.
+
+    Under ``fixed_kernel`` (Fig. 5: no first pass) only ``/= max``. BBMG's face outline.
+    """
+    if blur_cfg.get("fixed_kernel") is not None:
+        return _normalise(mask.astype(np.float32))
+    return first_pass(mask, BLURS.get(blur_cfg["name"]), params["k1"])
+
+
+def feather_small(mask: np.ndarray, blur_cfg: dict, params: dict) -> np.ndarray:
+    """Step 3 alone (or the Fig. 5 single pass), ``/= max``: boundary blur without erosion.
+
+    The first pass would erode by (k1 - 1) / 2 px at the working size, as much as a whole eye.
+    Float input in [0, 1] (not uint8: the blur of a uint8 value-1 mask rounds back to binary).
+    """
+    op = BLURS.get(blur_cfg["name"])
+    fixed = blur_cfg.get("fixed_kernel")
+    k, sigma = (int(fixed), 0) if fixed is not None else (params["k2"], params["sigma2"])
+    return _keep_core(_normalise(op(mask, k, sigma)), mask, blur_cfg)
+
+
+def _keep_core(out: np.ndarray, mask: np.ndarray, blur_cfg: dict) -> np.ndarray:
     if blur_cfg.get("keep_core", False):
         out = out.copy()
         out[mask == mask.max()] = 1  # Fig. 5: unblurred mask == 1 stays 1

@@ -11,11 +11,19 @@ Both draw with the configured canvas ``dtype`` (uint8 | float32), drawn ``value`
 ``line_type`` (LINE_8 | LINE_AA): Table 3's axes. The line type is applied to every polygon;
 the LAL itself draws LINE_8 except ``facehull`` (LINE_AA), and OpenCV ignores LINE_AA on
 float32 canvases, so the float32 baseline is the LAL's exact output.
+
+Registry contract: ``fn(landmarks, shape, rng, *, dtype, value, line_type, **own)`` where
+``own`` is the mask's own config node ``synthesis.mask.<name>`` (e.g. ``mask.bbmg``), if any.
+It returns either a plain (H, W) mask of ``dtype``, which the pipeline warps (affine,
+elastic) and then blurs with ``synthesis.blur`` (SBI's blend mask), or a ``SelfBlurred``
+(BBMG): layers that the pipeline warps the same way and then hands to the mask's own
+``finish``; ``synthesis.blur`` is never applied to its result a second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -24,6 +32,18 @@ from adfd.registries import MASKS
 
 DTYPES = {"uint8": np.uint8, "float32": np.float32}  # Table 3 "DataType"
 LINE_TYPES = {"LINE_8": cv2.LINE_8, "LINE_AA": cv2.LINE_AA}  # Table 3 "LineType"
+
+
+class SelfBlurred(NamedTuple):
+    """A mask that makes its own blend mask (BBMG, Eq. 3) instead of SBI's blend-mask blur.
+
+    layers: (H, W, C) canvas-dtype layers, warped together with the source by the affine and
+    the elastic (as an SBI mask); finish(layers, blur_cfg, rng) -> (H, W) float in [0, 1],
+    the final blend mask, which the pipeline blends with and never blurs again.
+    """
+
+    layers: np.ndarray
+    finish: Callable[[np.ndarray, dict, np.random.Generator], np.ndarray]
 
 
 def _canvas(shape: tuple[int, int], dtype: str) -> np.ndarray:
@@ -48,6 +68,16 @@ def draw_hulls(
         # LAL: float32 canvas drawn with 255, then /255, so float32 masks are exactly {0, 1}
         # whatever the drawn value (OpenCV draws no anti-aliased edge on float32 canvases).
         canvas /= np.float32(value)
+    return canvas
+
+
+def binary_canvas(region: np.ndarray, dtype: str, value: float) -> np.ndarray:
+    """A boolean (H, W) region in the canvas convention of ``draw_hulls``.
+
+    float32: {0, 1} (drawn value divided out, as the LAL); uint8: {0, value}.
+    """
+    canvas = _canvas(region.shape, dtype)
+    canvas[region] = 1 if canvas.dtype == np.float32 else value
     return canvas
 
 
@@ -156,9 +186,14 @@ def lal(
 
 def build_mask(
     landmarks: np.ndarray, shape: tuple[int, int], mask_cfg: dict, rng: np.random.Generator
-) -> np.ndarray:
-    """Build ``synthesis.mask`` by name from config (raises for unimplemented names)."""
-    fn = MASKS.get(mask_cfg["name"])
+) -> np.ndarray | SelfBlurred:
+    """Build ``synthesis.mask`` by name from config (raises for unimplemented names).
+
+    The mask's own options, if any, come from ``synthesis.mask.<name>`` (e.g. ``mask.bbmg``).
+    """
+    name = mask_cfg["name"]
+    fn = MASKS.get(name)
+    own = mask_cfg.get(name) or {}
     return fn(
         landmarks,
         shape,
@@ -166,4 +201,5 @@ def build_mask(
         dtype=mask_cfg["dtype"],
         value=mask_cfg["value"],
         line_type=mask_cfg["line_type"],
+        **own,
     )

@@ -7,8 +7,8 @@ Follows SBI reference §3 (``SBI_Dataset.__getitem__`` -> ``self_blending`` ->
 2. landmark crop (``adfd.data.crop.landmark_window``), landmarks and box shifted;
 3. truncation to 68 points (p = ``truncate_p``);
 4. mask (``MASKS``), source/target colour + frequency transform per ``transforms.object``,
-   affine on source and mask, elastic on the mask only, blend mask (``BLURS``), blend
-   (``BLENDS``; Eq. 1);
+   affine on source and mask, elastic on the mask only, blend mask (``BLURS``, or the
+   mask's own ``SelfBlurred.finish`` for BBMG), blend (``BLENDS``; Eq. 1/4);
 5. shared pair augmentation (train only);
 6. box crop, random margins (train) or fixed (val), resize to S with INTER_LINEAR.
 
@@ -27,7 +27,7 @@ from adfd.data.crop import apply_window, box_window, draw_train_margins, landmar
 from adfd.registries import BLENDS
 from adfd.synthesis.blur import blend_mask, blend_mask_with, draw_blur_params
 from adfd.synthesis.landmarks import hflip, truncate
-from adfd.synthesis.masks import build_mask, sbi_hull
+from adfd.synthesis.masks import SelfBlurred, build_mask, sbi_hull
 from adfd.synthesis.transforms import pair_augment, random_affine, source_target_transform
 
 STAGES = (
@@ -86,11 +86,20 @@ def landmark_crop(image: np.ndarray, landmarks: np.ndarray, box: np.ndarray):
     return apply_window(image, window), landmarks - np.array([x0, y0]), shifted_box
 
 
+def with_blend_mask(generated: np.ndarray | SelfBlurred) -> SelfBlurred:
+    """The ``MASKS`` contract: a plain mask gets SBI's blend mask (``synthesis.blur``); a
+    ``SelfBlurred`` one (BBMG) keeps its own ``finish`` and is never blurred a second time."""
+    if isinstance(generated, SelfBlurred):
+        return generated
+    return SelfBlurred(generated, blend_mask)
+
+
 def self_blend(
     image: np.ndarray, landmarks: np.ndarray, cfg: dict, streams: dict[str, np.random.Generator]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SBI ``self_blending`` after truncation: returns (target, fake, M), all at crop size."""
-    mask = build_mask(landmarks, image.shape[:2], cfg["mask"], streams["mask"])
+    generated = build_mask(landmarks, image.shape[:2], cfg["mask"], streams["mask"])
+    mask, finish = with_blend_mask(generated)
     tcfg = cfg["transforms"]
     if tcfg["object"] not in OBJECTS:
         raise KeyError(
@@ -104,7 +113,7 @@ def self_blend(
         target = source_target_transform(target, tcfg, streams["target"])
     if tcfg["affine"]["enabled"]:
         source, mask = random_affine(source, mask, tcfg["affine"], streams["affine"])
-    blurred = blend_mask(mask, cfg["blur"], streams["blur"])
+    blurred = finish(mask, cfg["blur"], streams["blur"])
     blend_kw = {k: v for k, v in cfg["blend"].items() if k != "name"}
     fake, m = BLENDS.get(cfg["blend"]["name"])(
         source, target, blurred, streams["blend"], **blend_kw

@@ -11,6 +11,7 @@ import pytest
 
 import adfd.synthesis as syn
 from adfd.registries import BLENDS, BLURS, MASKS
+from adfd.registry import Registry
 
 SYNTH_DIR = pathlib.Path(syn.__file__).parent
 
@@ -24,17 +25,18 @@ def run(face, syn_cfg, data_cfg, seed, train=True, lm=None):
 
 
 def test_registered_values():
-    assert MASKS.implemented() == ["lal", "sbi_hull"]
+    assert MASKS.implemented() == ["bbmg", "lal", "lal_or_local", "sbi_hull", "sladd_local"]
     assert BLURS.implemented() == ["average", "gaussian", "median"]
     assert BLENDS.implemented() == ["alpha", "dynamic"]
+    for reg in (MASKS, BLURS, BLENDS):
+        assert sorted(reg.declared) == reg.implemented()  # every declared value is built
 
 
-@pytest.mark.parametrize("name", ["sladd_local", "lal_or_local", "bbmg"])
-def test_unimplemented_masks_raise_naming_the_axis(face, syn_cfg, data_cfg, name):
-    syn_cfg["mask"]["name"] = name
-    message = re.escape(f"not implemented: synthesis.mask.name={name}")
-    with pytest.raises(NotImplementedError, match=message):
-        run(face, syn_cfg, data_cfg, 0)
+def test_declared_but_unregistered_raises_naming_the_axis():
+    reg = Registry("synthesis.mask.name", ("done", "todo"))
+    reg.register("done")(lambda: None)
+    with pytest.raises(NotImplementedError, match=re.escape("synthesis.mask.name=todo")):
+        reg.get("todo")
 
 
 @pytest.mark.parametrize(
@@ -53,6 +55,7 @@ def test_unknown_transform_object_raises(face, syn_cfg, data_cfg):
         run(face, syn_cfg, data_cfg, 0)
 
 
+# New registry entries are picked up here automatically (timm style).
 AXES = (
     [("mask", "name", v) for v in MASKS.implemented()]
     + [("blur", "name", v) for v in BLURS.implemented()]
@@ -81,7 +84,9 @@ def test_contract(face, syn_cfg, data_cfg, node, key, value, train):
     assert any(o.fake.tobytes() != a.fake.tobytes() for o in others)
 
 
-def test_81_points_and_full_size(face, syn_cfg, data_cfg):
+@pytest.mark.parametrize("mask", MASKS.implemented())
+def test_81_points_and_full_size(face, syn_cfg, data_cfg, mask):
+    syn_cfg["mask"]["name"] = mask
     pair = run(face, syn_cfg, data_cfg, 3, lm=face.landmarks81)
     assert pair.real.shape == pair.fake.shape == (380, 380, 3)
     assert pair.mask.shape == (380, 380)
@@ -103,3 +108,22 @@ def test_no_global_random_calls():
         uses = set(re.findall(r"np \. random \. (\w+)", code))
         assert uses <= {"Generator", "default_rng"}, f"{path.name}: np.random.{uses}"
         assert not re.search(r"\bimport random\b|\bfrom random import\b", code), path.name
+
+
+@pytest.mark.parametrize("name", MASKS.implemented())
+@pytest.mark.parametrize(("dtype", "value"), [("float32", 255), ("uint8", 1), ("uint8", 255)])
+def test_mask_registry_contract(face, syn_cfg, name, dtype, value):
+    """A mask is a plain (H, W) array of ``dtype`` or a ``SelfBlurred`` whose layers are."""
+    from adfd.synthesis.masks import build_mask
+    from adfd.synthesis.pipeline import landmark_crop, with_blend_mask
+
+    image, lm, _ = landmark_crop(face.image, face.landmarks81, face.box)
+    syn_cfg["mask"].update(name=name, dtype=dtype, value=value)
+    shape = image.shape[:2]
+    generated = build_mask(lm, shape, syn_cfg["mask"], np.random.default_rng(0))
+    layers, finish = with_blend_mask(generated)
+    assert layers.shape[:2] == shape and layers.dtype == np.dtype(dtype)
+    assert set(np.unique(layers)) <= ({0, 1} if dtype == "float32" else set(range(value + 1)))
+    blurred = finish(layers, syn_cfg["blur"], np.random.default_rng(1))
+    assert blurred.shape == shape
+    assert blurred.min() >= 0 and blurred.max() <= 1 + 1e-6 and blurred.max() > 0.9
