@@ -116,9 +116,6 @@ def fig6(
 
 
 def fig7(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
-    from adfd.registries import MASKS
-
-    MASKS.get("bbmg")  # raises "not implemented: synthesis.mask.name=bbmg" until BBMG lands
     from adfd.synthesis import bbmg_variant_masks
     from adfd.train.dataset import read_rgb
 
