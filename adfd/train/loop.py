@@ -1,16 +1,18 @@
-"""The training loop of Algorithm 1 with SAM (§4.1) and resumable per-epoch state.
+"""The training loop of Algorithm 1 with SAM (§4.1), NRS (Eq. 5-9) and preemption safety.
 
-Per step: 16 real faces and their 16 pseudo-fakes (Alg. 1 lines 4-8), cross-entropy
-(Eq. 7-8; the NRS weights of Eq. 5-6/9 when enabled), a SAM step. After each epoch the
-full state is written atomically to ``state_dir`` (outside the rule's outputs), so a
-killed or requeued job resumes at the last finished epoch with identical results.
+Per step: 16 real faces and their 16 pseudo-fakes (Alg. 1 lines 4-8), one forward giving
+the pre-classifier features and the logits, the loss (plain cross-entropy before T_k, the
+NRS-weighted Eq. 9 after), a SAM step. NRS features, probabilities and weights come from
+SAM's first pass; the weights are detached and reused in the second pass. The full state
+is saved atomically after every epoch and at the next step boundary after SIGTERM/SIGUSR1
+(``adfd.train.state``); a rerun resumes at that step with bit-identical results.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,18 +22,15 @@ import torch
 import yaml
 
 from adfd.provenance import environment
-from adfd.registries import CHECKPOINTS, NRS_DISTANCES, NRS_FILTERS
+from adfd.registries import CHECKPOINTS
+from adfd.train import state as st
 from adfd.train.dataset import PairDataset, collate_pairs
-from adfd.train.model import create_model, load_checkpoint, save_model
+from adfd.train.model import autocast, create_model, features_and_logits, save_model
+from adfd.train.nrs import NRS, weighted_loss
 from adfd.train.sam import SAM, linear_decay
+from adfd.train.validate import sbi_validation
 
 log = logging.getLogger(__name__)
-
-
-@CHECKPOINTS.register("last")
-def keep_last(model: torch.nn.Module, **_: Any) -> torch.nn.Module:
-    """SBI README: use the latest checkpoint."""
-    return model
 
 
 def training_samples(shards: list[Path]) -> list[dict[str, Any]]:
@@ -43,6 +42,185 @@ def training_samples(shards: list[Path]) -> list[dict[str, Any]]:
         {"frame_path": r.frame_file, "landmarks": r.landmarks, "box": r.box}
         for r in rows.itertuples(index=False)
     ]
+
+
+class Trainer:
+    """Model, optimiser, schedule, NRS and checkpoint policy of one run, with its state."""
+
+    def __init__(self, experiment, seed, dataset, policy, device, allow_download):
+        self.experiment, self.seed, self.dataset, self.policy = experiment, seed, dataset, policy
+        self.device = device
+        cfg = experiment["train"]
+        self.batch, self.epochs = cfg["batch_real"], cfg["epochs"]
+        self.steps = len(dataset) // self.batch
+        self.precision, self.channels_last = cfg["precision"], cfg["channels_last"]
+        self.model = create_model(experiment["model"], allow_download=allow_download).to(device)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        opt = experiment["optim"]
+        self.optimizer = SAM(
+            self.model.parameters(),
+            torch.optim.SGD,
+            rho=opt["rho"],
+            lr=opt["lr"],
+            momentum=opt["momentum"],
+            weight_decay=opt["weight_decay"],
+        )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer.base_optimizer,
+            linear_decay(self.epochs, experiment["schedule"]["start_decay"]),
+        )
+        self.nrs = NRS(experiment["nrs"], seed=seed, reals_per_epoch=self.steps * self.batch)
+        self.epoch, self.step, self.history = 0, 0, []  # epoch: finished epochs (0-based next)
+        self.stats = new_stats()
+
+    # -- state -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "rng": st.rng_state(),
+            "nrs": self.nrs.state_dict(),
+            "policy": self.policy.state_dict(),
+            "stats": self.stats,
+            "history": json.dumps(self.history),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.epoch, self.step = state["epoch"], state["step"]
+        st.set_rng_state(state["rng"])
+        self.nrs.load_state_dict(state["nrs"])
+        self.policy.load_state_dict(state["policy"])
+        self.stats = state["stats"]
+        self.history = json.loads(state["history"])
+
+    # -- one epoch -----------------------------------------------------------------------
+    def loader(self, epoch: int, start_step: int, workers: int):
+        self.dataset.set_epoch(epoch)
+        order = np.random.default_rng([self.seed, epoch, 1]).permutation(len(self.dataset))
+        positions = order[: self.steps * self.batch][start_step * self.batch :].tolist()
+        return torch.utils.data.DataLoader(
+            self.dataset,
+            batch_size=self.batch,
+            sampler=positions,
+            drop_last=True,
+            num_workers=workers,
+            collate_fn=collate_pairs,
+            pin_memory=self.device.type == "cuda",
+            worker_init_fn=st.ignore_stop_signals,
+            # Own generator: creating an iterator never consumes the global torch RNG.
+            generator=torch.Generator().manual_seed(self.seed),
+            persistent_workers=False,
+        )
+
+    def train_step(self, images, labels, positions) -> None:
+        with autocast(self.device, self.precision):
+            features, logits = features_and_logits(self.model, images)
+        weights, n_noise = self.nrs.weights(features.float(), labels)
+        loss = weighted_loss(logits.float(), labels, weights)
+        loss.backward()
+        self.nrs.observe(features.float(), logits, labels, positions)
+        self.optimizer.first_step()
+        with autocast(self.device, self.precision):
+            logits2 = self.model(images)
+        weighted_loss(logits2.float(), labels, weights).backward()
+        self.optimizer.second_step()
+        s = self.stats
+        s["loss_sum"] += float(loss.detach())
+        s["steps"] += 1
+        s["images"] += images.shape[0]
+        if weights is not None:
+            fake = labels == 1
+            s["noise"] += n_noise
+            s["fake_weight_sum"] += float(weights[fake].sum())
+            s["fakes"] += int(fake.sum())
+
+    def run_epoch(self, flag: st.StopFlag, state_path: Path, workers: int) -> None:
+        epoch = self.epoch
+        if self.step == 0:
+            self.nrs.start_epoch(epoch + 1)
+        self.model.train()
+        loader = self.loader(epoch, self.step, workers)
+        bar = _progress(loader, epoch, self.epochs, self.step)
+        t_fetch = time.perf_counter()
+        for images, labels in bar:
+            self.stats["wait"] += time.perf_counter() - t_fetch
+            t_step = time.perf_counter()
+            images, labels = images.to(self.device), labels.to(self.device)
+            if self.channels_last:
+                images = images.contiguous(memory_format=torch.channels_last)
+            positions = torch.arange(self.batch) + self.step * self.batch
+            self.train_step(images, labels, positions)
+            self.step += 1
+            self.stats["busy"] += time.perf_counter() - t_step
+            if flag.signum is not None:
+                st.save_state(state_path, self.state_dict())
+                log.warning("state saved at epoch %d step %d", epoch + 1, self.step)
+                raise st.Preempted(flag.signum)
+            t_fetch = time.perf_counter()
+        self.stats["lr"] = self.optimizer.param_groups[0]["lr"]
+        self.scheduler.step()
+        self.nrs.end_epoch()
+        with autocast(self.device, self.precision):
+            self.policy.update(epoch + 1, self.model)
+        self.history.append(self.epoch_record(epoch))
+        self.epoch, self.step, self.stats = epoch + 1, 0, new_stats()
+
+    def epoch_record(self, epoch: int) -> dict[str, Any]:
+        s = self.stats
+        elapsed = max(1e-9, s["wait"] + s["busy"])
+        record = {
+            "epoch": epoch + 1,
+            "loss": s["loss_sum"] / max(1, s["steps"]),
+            "lr": s["lr"],
+            "images_per_s": s["images"] / elapsed,
+            "loader_wait_share": s["wait"] / elapsed,
+            "nrs_noise": int(s["noise"]) if s["fakes"] else None,
+            "nrs_mean_weight": s["fake_weight_sum"] / s["fakes"] if s["fakes"] else None,
+        }
+        if getattr(self.policy, "last_auc", None) is not None:
+            record["val_auc"] = self.policy.last_auc
+        log.info(
+            "epoch %d/%d loss %.4f lr %.2e %.1f img/s loader wait %.0f%% nrs noise %s "
+            "mean weight %s%s", record["epoch"], self.epochs, record["loss"], record["lr"],
+            record["images_per_s"], 100 * record["loader_wait_share"],
+            "-" if record["nrs_noise"] is None else record["nrs_noise"],
+            "-" if record["nrs_mean_weight"] is None else f"{record['nrs_mean_weight']:.4f}",
+            f" val AUC {record['val_auc']:.4f}" if "val_auc" in record else "",
+        )  # fmt: skip
+        return record
+
+
+def new_stats() -> dict[str, float]:
+    keys = (
+        "lr",
+        "loss_sum",
+        "steps",
+        "images",
+        "wait",
+        "busy",
+        "noise",
+        "fake_weight_sum",
+        "fakes",
+    )
+    return dict.fromkeys(keys, 0.0)
+
+
+def _progress(loader, epoch: int, epochs: int, start: int):
+    if not sys.stderr.isatty():
+        return loader
+    from tqdm import tqdm
+
+    return tqdm(
+        loader, desc=f"epoch {epoch + 1}/{epochs}", initial=start,
+        total=start + len(loader), leave=False, dynamic_ncols=True,
+    )  # fmt: skip
 
 
 def run(
@@ -57,11 +235,9 @@ def run(
     threads: int = 1,
     allow_download: bool = False,
 ) -> dict[str, Any]:
-    cfg_train, cfg_nrs = experiment["train"], experiment["nrs"]
-    select_checkpoint = CHECKPOINTS.get(cfg_train["checkpoint"])
-    if cfg_nrs["enabled"]:  # resolved now so a missing implementation fails before training
-        NRS_FILTERS.get(cfg_nrs["filter"])
-        NRS_DISTANCES.get(cfg_nrs["distance"])
+    cfg_train = experiment["train"]
+    policy_cls = CHECKPOINTS.get(cfg_train["checkpoint"])
+    NRS(experiment["nrs"], seed=seed, reals_per_epoch=1)  # fail fast on unimplemented axes
     torch.set_num_threads(max(1, threads))
     torch.manual_seed(seed)
     torch.backends.cudnn.deterministic = True  # as SBI
@@ -69,115 +245,65 @@ def run(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     dataset = PairDataset(training_samples(train_shards), experiment, seed)
-    batch = cfg_train["batch_real"]
-    steps = len(dataset) // batch
-    if steps == 0:
-        raise ValueError(f"{len(dataset)} training faces < one batch of {batch} (train.batch_real)")
-    model = create_model(experiment["model"], allow_download=allow_download).to(device)
-    opt = experiment["optim"]
-    optimizer = SAM(
-        model.parameters(),
-        torch.optim.SGD,
-        rho=opt["rho"],
-        lr=opt["lr"],
-        momentum=opt["momentum"],
-        weight_decay=opt["weight_decay"],
-    )
-    epochs = cfg_train["epochs"]
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer.base_optimizer, linear_decay(epochs, experiment["schedule"]["start_decay"])
-    )
-    state_path = state_dir / "state.pt"
-    start, history = 0, []
-    if state_path.exists():
-        state = load_checkpoint(state_path)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
-        start, history = state["epoch"], json.loads(state["history"])
-        log.info("resumed from %s at epoch %d", state_path, start)
-
-    criterion = torch.nn.CrossEntropyLoss()
-    for epoch in range(start, epochs):
-        dataset.set_epoch(epoch)
-        order = np.random.default_rng([seed, epoch, 1]).permutation(len(dataset)).tolist()
-        loader = torch.utils.data.DataLoader(
-            dataset,
-            batch_size=batch,
-            sampler=order,
-            drop_last=True,
-            num_workers=cfg_train["workers"],
-            collate_fn=collate_pairs,
-            pin_memory=device.type == "cuda",
+    if len(dataset) < cfg_train["batch_real"]:
+        raise ValueError(
+            f"{len(dataset)} training faces < one batch of {cfg_train['batch_real']} "
+            "(train.batch_real)"
         )
-        model.train()
-        t0, wait, losses, seen = time.perf_counter(), 0.0, [], 0
-        t_fetch = time.perf_counter()
-        for images, labels in loader:
-            wait += time.perf_counter() - t_fetch
-            images, labels = images.to(device), labels.to(device)
-            loss = criterion(model(images), labels)
-            loss.backward()
-            optimizer.first_step()
-            criterion(model(images), labels).backward()
-            optimizer.second_step()
-            losses.append(float(loss.detach()))
-            seen += images.shape[0]
-            t_fetch = time.perf_counter()
-        scheduler.step()
-        elapsed = time.perf_counter() - t0
-        record = {
-            "epoch": epoch + 1,
-            "loss": float(np.mean(losses)),
-            "lr": optimizer.param_groups[0]["lr"],
-            "images_per_s": seen / elapsed,
-            "loader_wait_share": wait / elapsed,
-        }
-        history.append(record)
-        log.info("epoch %(epoch)d loss %(loss).4f lr %(lr).2e %(images_per_s).1f img/s "
-                 "loader wait %(loader_wait_share).0f%%", {**record, "loader_wait_share":
-                 100 * record["loader_wait_share"]})  # fmt: skip
-        _save_state(state_path, model, optimizer, scheduler, epoch + 1, history)
+    if policy_cls.needs_val:
+        if not val_shards:
+            raise ValueError("train.checkpoint best_val needs validation shards (FF++ val)")
+        evaluate = sbi_validation(
+            training_samples(val_shards), experiment, seed, device=device,
+            workers=cfg_train["workers"], batch_real=2 * cfg_train["batch_real"],
+        )  # fmt: skip
+        policy = policy_cls(evaluate=evaluate)
+    else:
+        policy = policy_cls()
+    trainer = Trainer(experiment, seed, dataset, policy, device, allow_download)
+    state_path = state_dir / "state.pt"
+    state = st.load_state(state_path)
+    if state is not None:
+        trainer.load_state_dict(state)
+        log.info("resumed from %s at epoch %d step %d", state_path, trainer.epoch + 1,
+                 trainer.step)  # fmt: skip
+    with st.StopFlag() as flag:
+        while trainer.epoch < trainer.epochs:
+            trainer.run_epoch(flag, state_path, cfg_train["workers"])
+            st.save_state(state_path, trainer.state_dict())
+            if flag.signum is not None and trainer.epoch < trainer.epochs:
+                raise st.Preempted(flag.signum)
+    return finish(trainer, experiment, seed, out_dir, state_path, provenance, len(dataset))
 
-    model = select_checkpoint(model)
+
+def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
+    cfg_train = experiment["train"]
+    model = trainer.policy.select(trainer.model)
+    selection = trainer.policy.record()
     meta = {
         "model_name": experiment["model"]["name"],
         "image_size": experiment["data"]["image_size"],
         "test_margin": experiment["data"]["test_margin"],
         "checkpoint": cfg_train["checkpoint"],
+        "checkpoint_epoch": selection["epoch"],
         "seed": seed,
     }
-    save_model(out_dir / "model.pt", model.cpu(), meta)
+    save_model(out_dir / "model.pt", model.to(memory_format=torch.contiguous_format).cpu(), meta)
     (out_dir / "config.yaml").write_text(yaml.safe_dump(experiment, sort_keys=True))
     summary = {
         "run_id": out_dir.name,
         "seed": seed,
-        "epochs": epochs,
-        "train_faces": len(dataset),
-        "steps_per_epoch": steps,
-        "history": history,
+        "epochs": trainer.epochs,
+        "train_faces": n_faces,
+        "steps_per_epoch": trainer.steps,
+        "history": trainer.history,
         "checkpoint_policy": cfg_train["checkpoint"],
+        "checkpoint": selection,
+        "precision": cfg_train["precision"],
+        "channels_last": cfg_train["channels_last"],
         "provenance": {**provenance, "environment": environment()},
     }
     (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
     # The outputs are now the record; a forced rerun (-R) must retrain, not resume.
     state_path.unlink(missing_ok=True)
     return summary
-
-
-def _save_state(path: Path, model, optimizer, scheduler, epoch: int, history: list) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "torch_rng": torch.get_rng_state(),
-            "epoch": epoch,
-            "history": json.dumps(history),
-        },
-        tmp,
-    )
-    os.replace(tmp, path)

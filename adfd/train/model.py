@@ -7,6 +7,7 @@ weights must already be in the Hugging Face cache or on disk, and a miss names w
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,18 @@ NUM_CLASSES = 2  # real / fake logits; score = softmax[:, 1] (reference §4)
 
 def create_model(model_cfg: dict[str, Any], *, allow_download: bool = False) -> torch.nn.Module:
     name, pretrained = model_cfg["name"], model_cfg["pretrained"]
+    # Regularisation of SBI's efficientnet_pytorch b4: dropout 0.4 before the head,
+    # drop-connect 0.2 scaled over the blocks (timm: drop_path_rate). Absent = 0 (eval).
+    drops = {k: model_cfg.get(k, 0.0) for k in ("drop_rate", "drop_path_rate")}
     if pretrained is None:
-        return timm.create_model(name, pretrained=False, num_classes=NUM_CLASSES)
+        return timm.create_model(name, pretrained=False, num_classes=NUM_CLASSES, **drops)
     if Path(pretrained).is_file():
         return timm.create_model(
             name,
             pretrained=True,
             num_classes=NUM_CLASSES,
             pretrained_cfg_overlay={"file": str(pretrained)},
+            **drops,
         )
     arch = pretrained.split(".")[0]
     if arch != name:
@@ -37,7 +42,7 @@ def create_model(model_cfg: dict[str, Any], *, allow_download: bool = False) -> 
     if not allow_download:
         os.environ["HF_HUB_OFFLINE"] = "1"
     try:
-        return timm.create_model(pretrained, pretrained=True, num_classes=NUM_CLASSES)
+        return timm.create_model(pretrained, pretrained=True, num_classes=NUM_CLASSES, **drops)
     except Exception as err:  # timm/hub raise many types; re-raised with the fix
         raise RuntimeError(
             f"cannot load pretrained weights '{pretrained}' "
@@ -77,3 +82,22 @@ def load_model(path: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
     model = timm.create_model(meta["model_name"], pretrained=False, num_classes=NUM_CLASSES)
     model.load_state_dict(ckpt["model"])
     return model.eval(), meta
+
+
+def features_and_logits(model: torch.nn.Module, images: torch.Tensor):
+    """One forward: the pre-classifier features (pooled encoder output) and the logits.
+
+    ``forward_head(..., pre_logits=True)`` is timm's head up to the classifier, so
+    ``classifier(features)`` is exactly ``model(images)``.
+    """
+    features = model.forward_head(model.forward_features(images), pre_logits=True)
+    return features, model.get_classifier()(features)
+
+
+def autocast(device: torch.device, precision: str):
+    """``train.precision``: fp32 runs as is; bf16 under torch.autocast (bfloat16)."""
+    if precision == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    if precision != "fp32":
+        raise ValueError(f"train.precision must be fp32 or bf16, got {precision!r}")
+    return contextlib.nullcontext()

@@ -1,4 +1,4 @@
-"""Axis values named in the matrix but not implemented yet fail at once, by name."""
+"""Training refuses a configuration it cannot honour before doing any work."""
 
 import copy
 from pathlib import Path
@@ -9,18 +9,26 @@ from adfd.config import load_config
 from adfd.train.loop import run
 
 
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ({"nrs": {"enabled": True}}, r"not implemented: nrs\.filter=predicts"),
-        ({"train": {"checkpoint": "best_val"}}, r"not implemented: baseline\.train\.checkpoint"),
-    ],
-)
-def test_training_refuses_unimplemented_axis_before_any_work(tmp_path, override, message):
+def test_best_val_without_validation_shards_fails_before_training(tmp_path, shards):
     experiment = copy.deepcopy(load_config()["baseline"])
-    for key, value in override.items():
-        experiment[key].update(value)
-    with pytest.raises(NotImplementedError, match=message):
+    experiment["train"]["checkpoint"] = "best_val"
+    with pytest.raises(ValueError, match="best_val needs validation shards"):
+        run(
+            experiment=experiment,
+            seed=5,
+            train_shards=shards["train"],
+            val_shards=[],
+            out_dir=tmp_path / "out",
+            state_dir=tmp_path / "state",
+            provenance={},
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_checkpoint_policy_is_a_key_error(tmp_path):
+    experiment = copy.deepcopy(load_config()["baseline"])
+    experiment["train"]["checkpoint"] = "best_test"
+    with pytest.raises(KeyError, match="best_test"):
         run(
             experiment=experiment,
             seed=5,
@@ -30,4 +38,3 @@ def test_training_refuses_unimplemented_axis_before_any_work(tmp_path, override,
             state_dir=tmp_path / "state",
             provenance={},
         )
-    assert not (tmp_path / "out").exists()

@@ -24,7 +24,7 @@ wildcard_constraints:
     split="train|val|test",
     distortion="[a-z0-9]+",
     shard=r"\d+",
-    run="[0-9a-f]{12}",
+    run="|".join(["[0-9a-f]{12}", *config.get("external_checkpoints", {})]),
     table="|".join(config["tables"]),
 
 

@@ -17,7 +17,10 @@ rule evaluate_run:
     resources:
         **stage_resources("evaluate"),
     params:
-        experiment=lambda wc: MATRIX.runs[wc.run].experiment,
+        # None for an external checkpoint (config external_checkpoints): not a matrix run.
+        experiment=lambda wc: (
+            MATRIX.runs[wc.run].experiment if wc.run in MATRIX.runs else None
+        ),
         batch_size=config["evaluation"]["batch_size"],
     script:
         "../scripts/evaluate_run.py"

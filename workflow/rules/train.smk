@@ -1,5 +1,7 @@
 # Training: one job per canonical run id (identical resolved configs train once).
 
+EXTERNAL = config.get("external_checkpoints", {})
+
 
 rule train_detector:
     input:
@@ -12,6 +14,8 @@ rule train_detector:
         "logs/train/{run}.log",
     benchmark:
         "results/benchmarks/train/{run}.tsv"
+    wildcard_constraints:
+        run="[0-9a-f]{12}",  # run ids only, also if {run} admits external names elsewhere
     conda:
         "../../envs/adfd.yaml"
     threads: config["resources"]["train"]["cpus_per_task"]
@@ -26,3 +30,22 @@ rule train_detector:
         allow_download=config["allow_download"],
     script:
         "../scripts/train_detector.py"
+
+
+# A released checkpoint (config `external_checkpoints`) in our model.pt format, so that
+# evaluate_run scores it like a trained run.
+rule convert_checkpoint:
+    input:
+        lambda wc: EXTERNAL[wc.external]["path"],
+    output:
+        model="results/train/{external}/model.pt",
+    log:
+        "logs/train/{external}.log",
+    conda:
+        "../../envs/adfd.yaml"
+    wildcard_constraints:
+        external="|".join(EXTERNAL) or "(?!x)x",
+    params:
+        spec=lambda wc: EXTERNAL[wc.external],
+    script:
+        "../scripts/convert_checkpoint.py"

@@ -1,0 +1,94 @@
+"""Preemption-safe training state: atomic snapshots and a signal flag (Slurm requeue).
+
+The snapshot holds everything the next step depends on: model, SGD/SAM state, scheduler,
+epoch and step within the epoch, torch CPU/CUDA generator states, NRS memory and centres,
+the best-validation model, and the running epoch statistics. Numpy draws need no state:
+every sample derives its generator from ``(seed, epoch, index)`` and the loader order from
+``(seed, epoch, 1)``. Snapshots load with ``torch.load(weights_only=True)``.
+
+SIGTERM/SIGUSR1 only set a flag; the loop saves at the next step boundary and leaves with
+``Preempted`` (exit status 128 + signal) so Slurm/Snakemake retry and the retry resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from adfd.train.model import load_checkpoint
+
+log = logging.getLogger(__name__)
+SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+
+class Preempted(SystemExit):
+    """Raised after the state was saved on a signal; non-zero exit status."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+class StopFlag:
+    """Install handlers that record the first SIGTERM/SIGUSR1; restore them on exit."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum, frame) -> None:
+        if self.signum is None:
+            log.warning("received signal %d: saving state at the next step", signum)
+        self.signum = signum
+
+    def __enter__(self) -> StopFlag:
+        for sig in SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+
+
+def ignore_stop_signals(_worker_id: int = 0) -> None:
+    """DataLoader worker init: Slurm signals every process; only the trainer reacts."""
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def rng_state() -> dict[str, Any]:
+    state = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Write ``state`` atomically (temp file, fsync, rename): a kill leaves the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        torch.save(state, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load_state(path: Path) -> dict[str, Any] | None:
+    return load_checkpoint(path) if path.exists() else None
+
+
+def cpu_copy(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().to("cpu", copy=True) for k, v in state_dict.items()}
