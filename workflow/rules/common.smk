@@ -16,6 +16,7 @@ TABLES = [t for t in config["tables"] if t.startswith("table")]
 FIGURES = ["fig4", "fig5", "fig6", "fig7"]
 DATASETS = list(config["datasets"])
 SHARDS = config["preprocess"]["shards"]
+EXTERNAL = config.get("external_checkpoints", {})
 STATE_ROOT = "results/train_state"  # resumable training state, outside declared outputs
 
 
@@ -78,6 +79,17 @@ def table_targets(tables):
     return expand(
         "results/tables/{table}.{ext}", table=tables, ext=["csv", "md", "tex"]
     )
+
+
+def external_table_spec(name):
+    """Table spec for a released checkpoint (config external_checkpoints)."""
+    spec = EXTERNAL[name]
+    return {
+        "caption": f"Released checkpoint '{name}' ({spec['path']}) under our protocol.",
+        "test_sets": spec["test_sets"],
+        "columns": ["Checkpoint"],
+        "rows": [{"id": name, "labels": [name], "paper": spec["reported"]}],
+    }
 
 
 def figure_targets(figures):

@@ -28,6 +28,33 @@ rule make_table:
         "../scripts/make_table.py"
 
 
+rule report_external:
+    """A released checkpoint under our protocol, beside the AUCs its authors report."""
+    input:
+        predictions=lambda wc: [
+            prediction_path(wc.external, ds, "raw")
+            for ds in EXTERNAL[wc.external]["test_sets"]
+        ],
+    output:
+        csv="results/tables/external_{external}.csv",
+        md="results/tables/external_{external}.md",
+        tex="results/tables/external_{external}.tex",
+    log:
+        "logs/report/external_{external}.log",
+    conda:
+        "../../envs/adfd.yaml"
+    wildcard_constraints:
+        external="|".join(EXTERNAL) or "(?!x)x",
+    params:
+        spec=lambda wc: external_table_spec(wc.external),
+        rows=lambda wc: [
+            {"index": 1, "id": wc.external, "labels": [wc.external], "run_ids": [wc.external]}
+        ],
+        protocol=config["evaluation"]["protocol"],
+    script:
+        "../scripts/make_table.py"
+
+
 rule plot_fig4:
     input:
         shard="results/preprocess/ffpp/train/raw/shard-000",

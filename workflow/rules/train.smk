@@ -1,7 +1,5 @@
 # Training: one job per canonical run id (identical resolved configs train once).
 
-EXTERNAL = config.get("external_checkpoints", {})
-
 
 rule train_detector:
     input:
