@@ -84,6 +84,23 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert "Job stats" not in out
 
 
+def test_released_checkpoint_is_planned_through_evaluation(tmp_path):
+    weights = tmp_path / "FFraw.tar"
+    weights.write_bytes(b"placeholder: only planned")
+    overlay = tmp_path / "ext.yaml"
+    overlay.write_text(yaml.safe_dump({"external_checkpoints": {"sbi_ffraw": {
+        "path": str(weights), "format": "efficientnet_pytorch",
+        "reported": {"cdf": 93.82, "dfdc": 73.01, "dfdcp": 85.70, "ffiw": 84.52}}}}))  # fmt: skip
+    res = snakemake("results/tables/external_sbi_ffraw.md", "-n", "--quiet", "rules",
+                    "--configfile", str(REPO / "demo/config.yaml"), str(overlay),
+                    "--directory", str(tmp_path))  # fmt: skip
+    counts = job_counts(res.stdout + res.stderr)
+    assert counts["convert_checkpoint"] == 1
+    assert counts["evaluate_run"] == 4  # CDF, DFDC, DFDCP, FFIW
+    assert counts["report_external"] == 1
+    assert "train_detector" not in counts
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     """The README's demo (Table 7) run for real, in a scratch working directory."""
