@@ -1,7 +1,7 @@
 """Benchmark: pseudo-fakes per second per core at 380 px, ours vs a literal SBI recipe.
 
 Rows: ``literal``, the reference recipe (shared/reference/sbi-reference.md §3) re-implemented
-here step by step, *including* its costs (albumentations ElasticTransform on image and mask,
+here step by step, *including* its costs (albumentations 1.3.1's ElasticTransform on image and mask,
 the warped image thrown away; float64 blending; a 3-channel float mask), our ``baseline``
 (SBI w/ LAL, ``config.yaml``) and our ``bbmg``. Every sample decodes its full frame from PNG,
 as the loader reads preprocessed shards. Frames: skimage's astronaut and matplotlib's Grace
@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 import torch
 import yaml
+from scipy.ndimage import gaussian_filter
 
 from adfd.synthesis import make_training_pair
 from adfd.synthesis.masks import LAL_HULLS
@@ -96,13 +97,6 @@ def literal_transforms() -> dict:
         fit_output=False,
         p=1,
     )
-    elastic = A.ElasticTransform(
-        alpha=50,
-        sigma=7,
-        noise_distribution="uniform",
-        border_mode=cv2.BORDER_REFLECT_101,
-        p=1,
-    )
     pair = A.Compose(
         [
             A.RGBShift(20, 20, 20, p=0.3),
@@ -114,7 +108,7 @@ def literal_transforms() -> dict:
         p=1,
     )
     sharpen = A.Sharpen(alpha=(0.2, 0.5), lightness=(0.5, 1.0), p=1)
-    return {"color": color, "affine": affine, "elastic": elastic, "pair": pair, "sharpen": sharpen}
+    return {"color": color, "affine": affine, "pair": pair, "sharpen": sharpen}
 
 
 def literal_source_transform(img, t, rng):
@@ -138,6 +132,31 @@ def literal_blend_mask(mask, rng):
     blurred = cv2.GaussianBlur(blurred, (k2, k2), int(rng.integers(5, 46)))
     blurred = blurred / blurred.max()
     return cv2.resize(blurred, (w, h)).reshape(h, w, 1)
+
+
+def literal_elastic_13(image, mask, rng):
+    """albumentations 1.3.1 ElasticTransform(alpha=50, sigma=7, alpha_affine=0), as SBI ran it.
+
+    1.3.1 first applies the (identity, alpha_affine=0) affine warp, then draws float64
+    uniform fields smoothed by scipy's gaussian_filter (approximate=False), and remaps image
+    (linear) and mask (nearest), both with BORDER_REFLECT_101; SBI keeps only the mask.
+    """
+    state = np.random.RandomState(int(rng.integers(0, 10001)))  # SBI: random.randint(0, 10000)
+    h, w = mask.shape[:2]
+    identity = np.float32([[1, 0, 0], [0, 1, 0]])
+    border = cv2.BORDER_REFLECT_101
+    outs = []
+    for arr, interp in ((image, cv2.INTER_LINEAR), (mask, cv2.INTER_NEAREST)):
+        outs.append(cv2.warpAffine(arr, identity, (w, h), flags=interp, borderMode=border))
+    dx = np.float32(gaussian_filter(state.rand(h, w) * 2 - 1, 7) * 50)
+    dy = np.float32(gaussian_filter(state.rand(h, w) * 2 - 1, 7) * 50)
+    x, y = np.meshgrid(np.arange(w), np.arange(h))
+    map_x, map_y = np.float32(x + dx), np.float32(y + dy)
+    warped = [
+        cv2.remap(arr, map_x, map_y, interpolation=interp, borderMode=border)
+        for arr, interp in ((outs[0], cv2.INTER_LINEAR), (outs[1], cv2.INTER_NEAREST))
+    ]
+    return warped[1]
 
 
 def literal_pair(sample: dict, t: dict, rng: np.random.Generator):
@@ -168,7 +187,7 @@ def literal_pair(sample: dict, t: dict, rng: np.random.Generator):
         img = literal_source_transform(img, t, rng)
     out = t["affine"](image=source, mask=mask)
     source, mask = out["image"], out["mask"]
-    mask = t["elastic"](image=source, mask=mask)["mask"]  # the warped image is thrown away
+    mask = literal_elastic_13(source, mask, rng)  # the warped image is thrown away
     m = literal_blend_mask(mask, rng) * [0.25, 0.5, 0.75, 1, 1, 1][int(rng.integers(6))]
     fake = (m.astype(np.float64) * source + (1 - m) * img).astype(np.uint8)
     out = t["pair"](image=fake, image1=img)
