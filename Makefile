@@ -1,10 +1,10 @@
 # adfd: the two commands of the README, plus lint.
-#   make demo   set up .venv and run the CPU demo (Table 7 on the embedded real-face data)
+#   make demo   set up .venv and run the CPU demo (every table and figure, embedded real faces)
 #   make test   set up .venv and run the test suite
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-DEMO_TARGETS ?= table7
+DEMO_TARGETS ?= all_tables
 export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export PATH := $(abspath $(BIN)):$(PATH)

@@ -12,6 +12,9 @@ min_version("9.0")
 configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/data.smk"
@@ -24,4 +27,5 @@ rule all_tables:
     """Every table and figure of the paper."""
     input:
         table_targets(TABLES),
+        roc_targets(TABLES),
         figure_targets(FIGURES),

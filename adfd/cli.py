@@ -1,10 +1,11 @@
 """The ``adfd`` command line: plan the matrix, find a cell's target, build demo data, check data.
 
-adfd plan [--configfile demo/config.yaml] [--table table3]
+adfd plan [--configfile demo/config.yaml] [--table table3] [--estimate]
 adfd target table3 4          # the training output of table 3, row 4 (for -R reruns)
 adfd diff-rows table3:4 table3:5
 adfd demo-data results/demo_data --seed 0
-adfd datasets check [--configfile ...]
+adfd datasets check [--configfile ...] [--probe] [--dataset cdf]
+adfd datasets yield [results/preprocess/cdf/test/raw ...]
 adfd synth preview table12 3 [--out grid.png] [--n 8] [--seed 0] [--frames SHARD_DIR]
 """
 
@@ -49,6 +50,11 @@ def cmd_plan(args) -> int:
         print("runs shared by several rows:")
         for rid, refs in shared.items():
             print(f"  {rid}: {', '.join(refs)}")
+    if args.estimate:
+        from adfd.config.estimate import estimate
+
+        print()
+        print(estimate(config, matrix, [args.table] if args.table else None))
     return 0
 
 
@@ -101,19 +107,51 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_datasets_check(args) -> int:
-    from adfd.data.check import build_manifest
+    from adfd.data.check import check_dataset, format_check
+    from adfd.data.datasets import DatasetError
 
-    config = load_config([Path(p) for p in args.configfile])
-    status = 0
-    for name, cfg in config["datasets"].items():
+    config = load_config([Path(p) for p in args.configfile + args.sub_configfile])
+    names = args.dataset or list(config["datasets"])
+    unknown = sorted(set(names) - set(config["datasets"]))
+    if unknown:
+        print(f"unknown dataset(s) {unknown}; configured: {', '.join(config['datasets'])}")
+        return 2
+    status, results = 0, {}
+    for name in names:
         try:
-            manifest = build_manifest(name, cfg)
-        except (OSError, ValueError) as err:
-            print(f"{name}: ERROR {err}")
+            result, _ = check_dataset(name, config["datasets"][name], probe=args.probe)
+        except (DatasetError, OSError, ValueError) as err:
+            print(f"{name}: {config['datasets'][name]['root']}\n  ERROR {err}\n  FAILED\n")
+            results[name] = {"dataset": name, "ok": False, "error": str(err)}
             status = 1
             continue
-        print(f"{name}: {json.dumps(manifest['counts'])}")
+        results[name] = result
+        print(format_check(result) + "\n")
+        status |= int(not result["ok"])
+    failed = [n for n, r in results.items() if not r["ok"]]
+    print(f"{len(names) - len(failed)} of {len(names)} datasets pass" + (
+        f"; failed: {', '.join(failed)}" if failed else ""))  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     return status
+
+
+def cmd_datasets_yield(args) -> int:
+    from adfd.data.yields import find_groups, format_yield, summarize_yield
+
+    groups = find_groups([Path(p) for p in args.dirs or ["results/preprocess"]])
+    if not groups:
+        print(f"no shard directories (shard-NNN with videos.parquet) under {args.dirs}")
+        return 1
+    out = {}
+    for group, dirs in groups.items():
+        summary = summarize_yield(dirs)
+        out[group] = summary
+        if not args.json:
+            print(format_yield(summary, title=group) + "\n")
+    if args.json:
+        print(json.dumps(out, indent=1, default=str))
+    return 0
 
 
 def cmd_synth_preview(args) -> int:
@@ -133,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("plan", help="table rows -> run ids, unique runs, evaluation jobs")
     p.add_argument("--table")
+    p.add_argument("--estimate", action="store_true", help="GPU-hours per table (evaluation.cost)")
     p.set_defaults(func=cmd_plan)
     p = sub.add_parser("target", help="training output of one table cell (for -R)")
     p.add_argument("table")
@@ -148,8 +187,22 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_demo_data)
     p = sub.add_parser("datasets", help="dataset commands")
     dsub = p.add_subparsers(dest="dcmd", required=True)
-    d = dsub.add_parser("check", help="list every configured dataset; non-zero on errors")
+    d = dsub.add_parser(
+        "check", help="expected vs found videos per split and label; non-zero on a mismatch"
+    )
+    d.add_argument("--probe", action="store_true", help="decode one frame of every video")
+    d.add_argument("--dataset", action="append", help="only this dataset (repeatable)")
+    d.add_argument("--json", help="also write the results as JSON to this file")
+    d.add_argument("--configfile", dest="sub_configfile", action="append", default=[])
     d.set_defaults(func=cmd_datasets_check)
+    d = dsub.add_parser("yield", help="frame and face yield of preprocessed shards")
+    d.add_argument(
+        "dirs",
+        nargs="*",
+        help="shard dirs, or folders holding shard-NNN (default: results/preprocess)",
+    )
+    d.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    d.set_defaults(func=cmd_datasets_yield)
     p = sub.add_parser("synth", help="synthesis commands")
     ssub = p.add_subparsers(dest="scmd", required=True)
     s = ssub.add_parser("preview", help="PNG grid (real, fake, mask) of one table row's pairs")

@@ -1,4 +1,5 @@
-"""The real Snakemake DAG: planning the paper grid, config errors, and the Table 7 demo."""
+"""The real Snakemake DAG: planning the paper grid, config errors, the demo all_tables run,
+recomputing a table from the prediction store alone, and the HTML report."""
 
 import json
 import math
@@ -46,19 +47,20 @@ def test_dry_run_plans_the_whole_paper_grid(tmp_path):
     print(f"snakemake -n all_tables: {elapsed:.2f} s")
     counts = job_counts(res.stdout + res.stderr)
     # Preprocessing: FF++ train (12 shards) + every test set under raw and the six Table 10
-    # distortions: 7 x (12 + 4 + 25 + 6 + 4) shards.
+    # distortions: 7 x (12 + 4 + 25 + 6 + 4) shards. Evaluation: one job per (run,
+    # distortion) writing one store per test set: 31 runs x raw + 2 runs x 6 distortions.
     assert counts == {
         "check_dataset": 5,
         "preprocess_shard": 12 + 7 * 51,
         "train_detector": 31,
-        "evaluate_run": 214,
+        "evaluate_run": 31 + 2 * 6,
         "make_table": 13,
         "plot_fig4": 1,
         "plot_fig5": 1,
         "plot_fig6": 1,
         "plot_fig7": 1,
         "all_tables": 1,
-        "total": 5 + 369 + 31 + 214 + 13 + 4 + 1,
+        "total": 5 + 369 + 31 + 43 + 13 + 4 + 1,
     }
 
 
@@ -96,28 +98,54 @@ def test_released_checkpoint_is_planned_through_evaluation(tmp_path):
                     "--directory", str(tmp_path))  # fmt: skip
     counts = job_counts(res.stdout + res.stderr)
     assert counts["convert_checkpoint"] == 1
-    assert counts["evaluate_run"] == 4  # CDF, DFDC, DFDCP, FFIW
+    assert counts["evaluate_run"] == 1  # one job scores every test set (raw)
     assert counts["report_external"] == 1
     assert "train_detector" not in counts
 
 
+TABLES = [f"table{i}" for i in range(2, 14)]
+FIGURES = ["fig4", "fig5", "fig6", "fig7"] + [f"roc_{t}" for t in TABLES]
+
+
+def demo(workdir, *args):
+    profile, overlay = str(REPO / "profiles/local"), str(REPO / "demo/config.yaml")
+    return snakemake("--profile", profile, "--configfile", overlay, "--directory", str(workdir),
+                     *args)  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    """The README's demo (Table 7) run for real, in a scratch working directory."""
+    """The demo all_tables run for real (every table and figure), in a scratch directory."""
     workdir = tmp_path_factory.mktemp("demo")
     t0 = time.perf_counter()
-    snakemake("--profile", str(REPO / "profiles/local"), "--configfile",
-              str(REPO / "demo/config.yaml"), "--directory", str(workdir), "table7")  # fmt: skip
-    print(f"demo table7 wall time: {time.perf_counter() - t0:.0f} s")
+    demo(workdir, "all_tables")
+    print(f"demo all_tables wall time: {time.perf_counter() - t0:.0f} s")
     return workdir
+
+
+@pytest.mark.slow
+def test_demo_all_tables_writes_every_table_and_figure(demo_run):
+    for table in TABLES:
+        for ext in ("csv", "md", "tex", "html"):
+            assert (demo_run / f"results/tables/{table}.{ext}").stat().st_size > 0
+    for fig in FIGURES:
+        for ext in ("png", "pdf"):
+            assert (demo_run / f"results/figures/{fig}.{ext}").stat().st_size > 0
+    t10 = pd.read_csv(demo_run / "results/tables/table10.csv")
+    assert set(t10["distortion"]) == {"raw", "resize128", "resize256", "gblur3", "gblur5",
+                                      "jpeg50", "jpeg100"}  # fmt: skip
 
 
 @pytest.mark.slow
 def test_demo_table7_end_to_end(demo_run):
     cells = pd.read_csv(demo_run / "results/tables/table7.csv")
+    assert set(cells["protocol"]) == {"sbi_video/v1", "frame/v1", "deepfakebench/v1"}
+    frame = cells[cells["protocol"] == "frame/v1"]
+    cells = cells[cells["primary"]]
     assert set(cells["row_id"]) == {"dynamic", "alpha"}
     assert set(cells["metric"]) == {"ffpp", "cdf", "dfdc", "dfdcp", "ffiw", "avg", "avg_wo_ffpp"}
     assert cells["ours"].between(0, 100).all()
+    assert (cells["ci_low"] <= cells["ours"]).all() and (cells["ours"] <= cells["ci_high"]).all()
     dyn = cells[cells["row_id"] == "dynamic"].set_index("metric")
     assert dyn.loc["cdf", "paper"] == 91.23 and dyn.loc["avg_wo_ffpp", "paper"] == 83.32
     assert math.isclose(dyn.loc["cdf", "delta"], dyn.loc["cdf", "ours"] - 91.23)
@@ -125,14 +153,25 @@ def test_demo_table7_end_to_end(demo_run):
     assert math.isclose(dyn.loc["avg", "ours"], per_set.mean())
     assert math.isclose(dyn.loc["avg_wo_ffpp", "ours"], per_set.drop("ffpp").mean())
     assert (cells.loc[cells["videos"] > 0, "videos"] >= 8).all()
+    alpha = cells[cells["row_id"] == "alpha"]
+    assert alpha["p_vs_baseline"].between(0, 1).all() and (alpha["baseline_row"] == 1).all()
+    # frame-level units: 8 sampled frames per demo test video
+    f_cdf = frame[(frame["metric"] == "cdf") & (frame["row_id"] == "dynamic")].iloc[0]
+    assert f_cdf["units"] == 8 * f_cdf["videos"]
+    for col in ("git_commit", "packages", "detector", "landmarks", "checkpoint_policy",
+                "config_sha256"):  # fmt: skip
+        assert cells[col].astype(str).str.len().gt(0).all(), col
+    assert cells["checkpoint_policy"].str.startswith("last@epoch").all()
+    assert cells["landmarks"].str.contains("dlib68").all()
     md = (demo_run / "results/tables/table7.md").read_text()
-    assert "| dynamic blend |" in md and "(91.23, " in md
+    assert "| dynamic blend |" in md and "(91.23, " in md and "95 % CI" in md
     assert "\\toprule" in (demo_run / "results/tables/table7.tex").read_text()
 
 
 @pytest.mark.slow
 def test_demo_runs_are_distinct_and_recorded(demo_run):
-    runs = sorted((demo_run / "results/train").iterdir())
+    cells = pd.read_csv(demo_run / "results/tables/table7.csv")
+    runs = [demo_run / "results/train" / r for r in sorted(set(cells["run_ids"]))]
     assert len(runs) == 2
     for run in runs:
         ckpt = torch.load(run / "model.pt", map_location="cpu", weights_only=True)
@@ -144,13 +183,33 @@ def test_demo_runs_are_distinct_and_recorded(demo_run):
     blends = {yaml.safe_load((r / "config.yaml").read_text())["synthesis"]["blend"]["name"]
               for r in runs}  # fmt: skip
     assert blends == {"dynamic", "alpha"}
+    assert len(list((demo_run / "results/train").iterdir())) == 31
+
+
+@pytest.mark.slow
+def test_table_is_recomputed_from_the_store_alone(demo_run):
+    """Delete a table: only make_table runs again (no GPU job), and it gives the same cells."""
+    before = pd.read_csv(demo_run / "results/tables/table10.csv")
+    for path in (demo_run / "results/tables").glob("table10.*"):
+        path.unlink()
+    res = demo(demo_run, "table10")
+    ran = set(re.findall(r"rule (\w+):", res.stdout + res.stderr))
+    assert ran == {"make_table", "table10"}, ran
+    after = pd.read_csv(demo_run / "results/tables/table10.csv")
+    pd.testing.assert_frame_equal(before, after)
 
 
 @pytest.mark.slow
 def test_demo_rerun_is_a_no_op(demo_run):
-    res = snakemake(
-        "--profile", str(REPO / "profiles/local"),
-        "--configfile", str(REPO / "demo/config.yaml"),
-        "--directory", str(demo_run), "-n", "table7",
-    )  # fmt: skip
+    res = demo(demo_run, "-n", "all_tables")
     assert "Nothing to be done" in res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_html_report_of_the_demo(demo_run):
+    report = demo_run / "results/report.html"
+    demo(demo_run, "--report", str(report), "all_tables")
+    assert report.stat().st_size > 100_000
+    text = report.read_text(errors="replace")
+    for name in ("table7.html", "fig5.png", "roc_table7.png"):
+        assert name in text, name

@@ -113,6 +113,13 @@ def build_matrix(config: dict[str, Any]) -> Matrix:
                     paper=row_spec.get("paper", {}),
                 )
             )
+    for table, spec in config["tables"].items():
+        ids = [r["id"] for r in spec["rows"]]
+        if spec.get("baseline_row") is not None and spec["baseline_row"] not in ids:
+            raise ConfigError(
+                f"config error at tables.{table}.baseline_row: '{spec['baseline_row']}' is not "
+                f"a row id of {table} ({', '.join(ids)})"
+            )
     evals = sorted(
         {
             (rid, ds, dist)

@@ -1,7 +1,16 @@
-"""Dataset check: list every split of one dataset and write its manifest (first DAG node).
+"""Dataset check and integrity gate: the first DAG node of every dataset.
+
+``check_dataset`` lists every split of one dataset (``datasets.scan_split``) and compares,
+per split and label, the videos *expected* (``datasets.<name>.expect`` in the config, else
+the official split file's own count) with those *listed* by the split file and *found* on
+disk, and lists unreadable files (zero bytes always; with ``probe`` every video is opened
+with OpenCV and one frame decoded). With ``datasets.<name>.gate: true`` any difference
+fails the check (SBI reference §1 counts; users.md "data-integrity gates"); videos listed
+but missing on disk always fail, because preprocessing cannot score them.
 
 The manifest (JSON) pins the exact videos and labels every later job uses, so a change on
-disk is visible as a changed manifest rather than as silently shifted labels.
+disk is visible as a changed manifest rather than as silently shifted labels; its ``check``
+entry records the gate's result.
 """
 
 from __future__ import annotations
@@ -14,24 +23,250 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+LABELS = {0: "real", 1: "fake"}
+COUNT_KEYS = ("real", "fake", "videos")
+LISTING_KEYS = ("root", "compression")  # what decides the manifest's content
+MAX_LISTED = 20  # missing / unreadable paths printed per dataset (all are in the JSON)
+
+
+class GateError(RuntimeError):
+    """The integrity gate of a dataset failed; the message is the full check report."""
+
+
+def listing_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``config["datasets"][name]`` that change which videos are listed.
+
+    The gate keys (``gate``, ``expect``, ``max_unreadable``) are left out, so changing an
+    expectation never re-runs preprocessing (it is a Snakemake ``params`` rerun trigger).
+    """
+    return {k: cfg[k] for k in LISTING_KEYS if k in cfg}
+
+
+def check_dataset(
+    name: str, cfg: dict[str, Any], *, probe: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check one dataset; return ``(result, scans)`` (``scans``: split -> ``Scan``).
+
+    ``result``: ``dataset, root, gate, probed, splits`` (per split: ``source`` and one
+    record per label ``real``/``fake``/``all`` with ``expected, expected_from, listed,
+    found, unreadable``), ``missing`` (paths), ``unreadable`` (records with the reason),
+    ``problems`` (each fails the check), ``warnings`` (differences with the gate off),
+    ``ok``. Structural errors (no split file, malformed file) raise ``DatasetError``.
+    """
+    from adfd.data.datasets import SPLITS, DatasetError, scan_split
+
+    gate = bool(cfg.get("gate", True))
+    expect = cfg.get("expect") or {}
+    max_unreadable = cfg.get("max_unreadable", 0)
+    unknown = sorted(set(expect) - set(SPLITS[name]))
+    if unknown:
+        raise DatasetError(
+            f"{name}: datasets.{name}.expect names splits {unknown}; "
+            f"the dataset has {list(SPLITS[name])}"
+        )
+    result: dict[str, Any] = {
+        "dataset": name,
+        "root": str(cfg["root"]),
+        "gate": gate,
+        "probed": probe,
+        "max_unreadable": max_unreadable,
+        "splits": {},
+        "missing": [],
+        "unreadable": [],
+        "problems": [],
+        "warnings": [],
+    }
+    scans = {}
+    for split in SPLITS[name]:
+        scan = scan_split(name, cfg, split)
+        scans[split] = scan
+        bad = _unreadable(scan.entries, probe)
+        for entry, reason in bad:
+            result["unreadable"].append(
+                {
+                    "split": split,
+                    "video_id": entry.video_id,
+                    "path": str(entry.path),
+                    "label": entry.label,
+                    "reason": reason,
+                }
+            )
+        bad_ids = {e.video_id for e, _ in bad}
+        result["missing"] += [str(m.path) for m in scan.missing]
+        counts = {}
+        for label in ("real", "fake", "all"):
+            key = "videos" if label == "all" else label
+
+            def keep(lab: int, label=label) -> bool:
+                return label == "all" or LABELS[lab] == label
+
+            listed = sum(keep(e.label) for e in scan.entries) + sum(
+                keep(m.label) for m in scan.missing
+            )
+            found = sum(keep(e.label) for e in scan.entries)
+            configured = expect.get(split, {}) or {}
+            if key in configured:
+                expected, source = int(configured[key]), "config"
+            elif name != "ffiw":  # the official split file defines the set
+                expected, source = listed, Path(scan.source).name
+            else:  # FFIW: labels from folders, no list to count against
+                expected, source = None, None
+            counts[label] = {
+                "expected": expected,
+                "expected_from": source,
+                "listed": listed,
+                "found": found,
+                "unreadable": sum(keep(e.label) for e in scan.entries if e.video_id in bad_ids),
+            }
+            where = f"{name}/{split}/{label}"
+            if label == "all" and found != listed:
+                result["problems"].append(
+                    f"{where}: {listed - found} of {listed} videos listed in {scan.source} "
+                    "are missing on disk"
+                )
+            if expected is not None and source == "config" and expected != found:
+                msg = (
+                    f"{where}: expected {expected} videos (datasets.{name}.expect.{split}.{key}), "
+                    f"found {found}"
+                )
+                (result["problems"] if gate else result["warnings"]).append(msg)
+        if split in expect and not counts["real"]["found"] + counts["fake"]["found"]:
+            result["problems"].append(f"{name}/{split}: no video found")
+        result["splits"][split] = {"source": scan.source, "counts": counts}
+    n_bad = len(result["unreadable"])
+    if n_bad and (max_unreadable is None or n_bad <= max_unreadable or not gate):
+        result["warnings"].append(
+            f"{name}: {n_bad} unreadable videos (allowed: "
+            f"{'any' if max_unreadable is None or not gate else max_unreadable}); "
+            "preprocessing records them with status 'unreadable'"
+        )
+    elif n_bad:
+        result["problems"].append(
+            f"{name}: {n_bad} unreadable videos, more than datasets.{name}.max_unreadable = "
+            f"{max_unreadable}"
+        )
+    result["ok"] = not result["problems"]
+    return result, scans
+
+
+def _unreadable(entries, probe: bool) -> list[tuple[Any, str]]:
+    """Entries that cannot be used: zero bytes (always), or no frame decodable (``probe``)."""
+    bad = []
+    for entry in entries:
+        try:
+            size = entry.path.stat().st_size
+        except OSError as err:
+            bad.append((entry, f"cannot stat: {err}"))
+            continue
+        if size == 0:
+            bad.append((entry, "empty file (0 bytes)"))
+        elif probe:
+            reason = probe_video(entry.path)
+            if reason:
+                bad.append((entry, reason))
+    return bad
+
+
+def probe_video(path: Path) -> str:
+    """Open ``path`` with OpenCV and decode its first frame; the reason it fails, or ``""``."""
+    from adfd.data.video import read_frames
+
+    frames, info = read_frames(path, 1)
+    return "" if frames else info.error or "no frame decoded"
+
+
+def format_check(result: dict[str, Any]) -> str:
+    """The human-readable report of :func:`check_dataset` (CLI and DAG failure message)."""
+    name = result["dataset"]
+    flags = [
+        "gate on" if result["gate"] else "gate off",
+        "probed" if result["probed"] else "not probed (--probe decodes one frame per video)",
+    ]
+    lines = [f"{name}: {result['root']} ({', '.join(flags)})"]
+    header = ("split", "label", "expected", "from", "listed", "found", "unreadable", "")
+    rows = [header]
+    for split, info in result["splits"].items():
+        for label, c in info["counts"].items():
+            if label != "all" and not c["listed"] + c["found"] and c["expected_from"] != "config":
+                continue  # e.g. no fakes in FF++ train/val
+            exp = "-" if c["expected"] is None else str(c["expected"])
+            mismatch = (c["found"] != c["listed"]) or (
+                c["expected_from"] == "config" and c["expected"] != c["found"]
+            )
+            mark = "MISMATCH" if mismatch else "UNREADABLE" if c["unreadable"] else "ok"
+            rows.append(
+                (
+                    split,
+                    label,
+                    exp,
+                    c["expected_from"] or "-",
+                    str(c["listed"]),
+                    str(c["found"]),
+                    str(c["unreadable"]),
+                    mark,
+                )
+            )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for r in rows:
+        lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+    if result["missing"]:
+        lines.append(f"  missing on disk ({len(result['missing'])}):")
+        lines += [f"    {p}" for p in result["missing"][:MAX_LISTED]]
+        if len(result["missing"]) > MAX_LISTED:
+            lines.append(f"    ... {len(result['missing']) - MAX_LISTED} more")
+    if result["unreadable"]:
+        lines.append(f"  unreadable ({len(result['unreadable'])}):")
+        lines += [f"    {u['path']}: {u['reason']}" for u in result["unreadable"][:MAX_LISTED]]
+        if len(result["unreadable"]) > MAX_LISTED:
+            lines.append(f"    ... {len(result['unreadable']) - MAX_LISTED} more")
+    lines += [f"  warning: {w}" for w in result["warnings"]]
+    lines += [f"  FAIL: {p}" for p in result["problems"]]
+    lines.append(f"  {'OK' if result['ok'] else 'FAILED'}")
+    return "\n".join(lines)
+
 
 def build_manifest(name: str, cfg: dict[str, Any]) -> dict[str, Any]:
-    from adfd.data.datasets import SPLITS, list_videos, summarize
+    """Manifest without the gate (every listed video must exist; no probing)."""
+    from adfd.data.datasets import SPLITS, list_videos
+
+    scans = {}
+    for split in SPLITS[name]:
+        scans[split] = list_videos(name, cfg, split)
+    return _manifest(name, cfg, scans, check=None)
+
+
+def _manifest(name, cfg, entries_by_split, check) -> dict[str, Any]:
+    from adfd.data.datasets import summarize
 
     splits, counts = {}, {}
-    for split in SPLITS[name]:
-        entries = list_videos(name, cfg, split)
+    for split, entries in entries_by_split.items():
         splits[split] = [
             {"video_id": e.video_id, "path": str(e.path), "label": e.label, "subset": e.subset}
             for e in entries
         ]
         counts[split] = summarize(entries)
         log.info("%s/%s: %s", name, split, counts[split])
-    return {"dataset": name, "config": cfg, "splits": splits, "counts": counts}
+    manifest = {"dataset": name, "config": cfg, "splits": splits, "counts": counts}
+    if check is not None:
+        manifest["check"] = check
+    return manifest
 
 
-def write_manifest(name: str, cfg: dict[str, Any], out: Path) -> dict[str, Any]:
-    manifest = build_manifest(name, cfg)
+def write_manifest(
+    name: str, cfg: dict[str, Any], out: Path, *, probe: bool = True
+) -> dict[str, Any]:
+    """Check dataset ``name`` (gate as configured), then write its manifest atomically.
+
+    Raises :class:`GateError` with the full report when the check fails; the manifest's
+    ``check`` entry records the result otherwise.
+    """
+    result, scans = check_dataset(name, cfg, probe=probe)
+    report = format_check(result)
+    for line in report.splitlines():
+        log.info("%s", line)
+    if not result["ok"]:
+        raise GateError(f"dataset check failed for {name}:\n{report}")
+    manifest = _manifest(name, cfg, {s: scan.entries for s, scan in scans.items()}, result)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))

@@ -10,6 +10,7 @@ that names every missing path, instead of silently scoring fewer videos (referen
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,8 +43,41 @@ class VideoEntry:
     subset: str  # "real" or the manipulation/method folder
 
 
+@dataclass(frozen=True)
+class MissingVideo:
+    """A video the split file (or folder rule) lists but the disk lacks."""
+
+    path: Path
+    label: int
+    subset: str
+
+
+@dataclass
+class Scan:
+    """One split as listed: videos found on disk, listed ones missing, and where the list is."""
+
+    entries: list[VideoEntry]  # sorted by video_id
+    missing: list[MissingVideo]
+    source: str  # split file (or folder pattern for FFIW) the list comes from
+    what: str  # e.g. "videos listed in labels.csv" (used in error messages)
+
+
 def list_videos(name: str, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
-    """Videos of dataset ``name`` (``cfg = config["datasets"][name]``), sorted by video_id."""
+    """Videos of dataset ``name`` (``cfg = config["datasets"][name]``), sorted by video_id.
+
+    Raises :class:`DatasetError` naming every listed video that is missing on disk.
+    """
+    scan = scan_split(name, cfg, split)
+    _raise_missing(name, scan.what, [m.path for m in scan.missing])
+    return scan.entries
+
+
+def scan_split(name: str, cfg: dict[str, Any], split: str) -> Scan:
+    """List one split without failing on missing videos (``adfd datasets check``).
+
+    Structural problems (missing root, split file or folders, malformed split file,
+    duplicate ids) still raise :class:`DatasetError` naming the file and line or key.
+    """
     if name not in _LISTERS:
         raise KeyError(f"unknown dataset '{name}'; known: {', '.join(sorted(_LISTERS))}")
     if split not in SPLITS[name]:
@@ -51,12 +85,14 @@ def list_videos(name: str, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
     root = Path(cfg["root"])
     if not root.is_dir():
         raise DatasetError(f"{name}: root directory {root} does not exist (datasets.{name}.root)")
-    entries = _LISTERS[name](root, cfg, split)
-    ids = Counter(e.video_id for e in entries)
+    scan = _LISTERS[name](root, cfg, split)
+    ids = Counter(e.video_id for e in scan.entries)
     dups = sorted(v for v, n in ids.items() if n > 1)
     if dups:
         raise DatasetError(f"{name}: duplicate video ids {dups}")
-    return sorted(entries, key=lambda e: e.video_id)
+    scan.entries = sorted(scan.entries, key=lambda e: e.video_id)
+    scan.missing = sorted(scan.missing, key=lambda m: str(m.path))
+    return scan
 
 
 def summarize(entries: Iterable[VideoEntry]) -> dict[str, Any]:
@@ -88,7 +124,7 @@ def _require_file(name: str, path: Path, what: str) -> None:
         raise DatasetError(f"{name}: {what} {path} not found")
 
 
-def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     comp = cfg.get("compression", "raw")
     if comp not in FFPP_COMPRESSIONS:
         raise DatasetError(
@@ -96,10 +132,7 @@ def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
         )
     split_file = root / f"{split}.json"
     _require_file("ffpp", split_file, "official split file (list of id pairs)")
-    try:
-        pairs = [(str(a), str(b)) for a, b in json.loads(split_file.read_text())]
-    except (json.JSONDecodeError, TypeError, ValueError) as err:
-        raise DatasetError(f"ffpp: {split_file} is not a list of id pairs: {err}") from err
+    pairs = _ffpp_pairs(split_file)
     ids = {i for pair in pairs for i in pair}
     folders = {"real": root / "original_sequences" / "youtube" / comp / "videos"}
     if split == "test":  # training and validation never see fakes (§4.1)
@@ -111,40 +144,73 @@ def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
     for subset, folder in folders.items():
         # SBI selection: keep a video if its first 3 characters are a split id.
         kept = [p for p in sorted(folder.glob("*.mp4")) if p.name[:3] in ids]
-        entries += [_entry(root, p, subset != "real", subset) for p in kept]
+        label = int(subset != "real")
+        entries += [_entry(root, p, label, subset) for p in kept]
         if subset == "real":
             expected = {f"{i}.mp4" for i in ids}
         else:  # both directions of every pair: target_source.mp4
             expected = {f"{a}_{b}.mp4" for a, b in pairs} | {f"{b}_{a}.mp4" for a, b in pairs}
-        missing += sorted(folder / n for n in expected - {p.name for p in kept})
-    _raise_missing("ffpp", f"videos of the {split} split", missing)
-    return entries
+        gone = sorted(expected - {p.name for p in kept})
+        missing += [MissingVideo(folder / n, label, subset) for n in gone]
+    return Scan(entries, missing, str(split_file), f"videos of the {split} split")
 
 
-def _list_cdf(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+def _ffpp_pairs(split_file: Path) -> list[tuple[str, str]]:
+    """The official split: a JSON list of ``[id, id]`` pairs of 3-digit strings."""
+    try:
+        data = json.loads(split_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DatasetError(f"ffpp: {split_file} is not valid JSON: {err}") from err
+    if not isinstance(data, list) or not data:
+        raise DatasetError(
+            f"ffpp: {split_file} must be a non-empty JSON list of id pairs, "
+            f"got {type(data).__name__} {str(data)[:60]}"
+        )
+    pairs = []
+    for i, item in enumerate(data):
+        ok = isinstance(item, list | tuple) and len(item) == 2
+        ok = ok and all(isinstance(v, str) and re.fullmatch(r"\d{3}", v) for v in item)
+        if not ok:
+            raise DatasetError(
+                f"ffpp: {split_file} item {i} is {json.dumps(item)[:60]}: expected a pair of "
+                'three-digit id strings such as ["000", "003"]'
+            )
+        pairs.append((item[0], item[1]))
+    return pairs
+
+
+def _list_cdf(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     list_file = root / "List_of_testing_videos.txt"
     _require_file("cdf", list_file, "test list")
     rows = []
+    seen: dict[str, int] = {}
     for n, line in enumerate(list_file.read_text().splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split()
         if len(parts) != 2 or parts[0] not in ("0", "1") or "/" not in parts[1]:
             raise DatasetError(f"cdf: {list_file}:{n}: expected '<0|1> <folder>/<file>': {line!r}")
+        if parts[1] in seen:
+            raise DatasetError(
+                f"cdf: {list_file}:{n}: {parts[1]} already listed on line {seen[parts[1]]}"
+            )
+        seen[parts[1]] = n
         folder, file = parts[1].split("/", 1)
         rows.append((int(parts[0]), folder, file))
+    if not rows:
+        raise DatasetError(f"cdf: {list_file} lists no video")
     _check_cdf_folders(root, sorted({f for _, f, _ in rows}))
 
     entries, missing = [], []
     for flag, folder, file in rows:
         path = root / folder / "videos" / file  # SBI: extra videos/ sub-folder
-        if not path.is_file():
-            missing.append(path)
-            continue
         label = 1 - flag  # list flag 1 = real
-        entries.append(_entry(root, path, label, "real" if label == 0 else folder))
-    _raise_missing("cdf", "videos listed in List_of_testing_videos.txt", missing)
-    return entries
+        subset = "real" if label == 0 else folder
+        if not path.is_file():
+            missing.append(MissingVideo(path, label, subset))
+            continue
+        entries.append(_entry(root, path, label, subset))
+    return Scan(entries, missing, str(list_file), "videos listed in List_of_testing_videos.txt")
 
 
 def _check_cdf_folders(root: Path, folders: list[str]) -> None:
@@ -164,27 +230,37 @@ def _check_cdf_folders(root: Path, folders: list[str]) -> None:
         raise DatasetError("cdf: " + "\n  ".join(problems))
 
 
-def _list_dfdc(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+def _list_dfdc(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     labels_file = root / "labels.csv"
     _require_file("dfdc", labels_file, "label file (columns filename,label)")
-    table = pd.read_csv(labels_file)
+    try:
+        table = pd.read_csv(labels_file, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DatasetError(f"dfdc: {labels_file} is not a readable CSV: {err}") from err
     if not {"filename", "label"} <= set(table.columns):
         raise DatasetError(f"dfdc: {labels_file} needs columns filename,label; has {list(table)}")
     entries, missing = [], []
-    for filename, label in zip(table["filename"], table["label"], strict=True):
-        path = root / "videos" / str(filename)
+    for n, (filename, label) in enumerate(zip(table["filename"], table["label"], strict=True)):
+        line = n + 2  # header is line 1
+        if not filename.strip() or label.strip() not in ("0", "1"):
+            raise DatasetError(
+                f"dfdc: {labels_file}:{line}: expected '<file>.mp4,<0|1>', "
+                f"got filename={filename!r} label={label!r}"
+            )
+        label_i = int(label)
+        path = root / "videos" / filename.strip()
+        subset = "fake" if label_i else "real"
         if not path.is_file():
-            missing.append(path)
+            missing.append(MissingVideo(path, label_i, subset))
             continue
-        entries.append(_entry(root, path, int(label), "fake" if int(label) else "real"))
-    _raise_missing("dfdc", "videos listed in labels.csv", missing)
-    return entries
+        entries.append(_entry(root, path, label_i, subset))
+    return Scan(entries, missing, str(labels_file), "videos listed in labels.csv")
 
 
-def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     json_file = root / "dataset.json"
     _require_file("dfdcp", json_file, "split file from dfdc_preview_set.zip")
-    meta = json.loads(json_file.read_text())
+    meta = _dfdcp_meta(json_file)
     files = sorted(root.glob("method_*/videos/*/*/*.mp4")) + sorted(
         root.glob("original_videos/videos/*/*.mp4")
     )
@@ -193,9 +269,9 @@ def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]
         by_name.setdefault(path.name, []).append(path)
     entries, missing, ambiguous = [], [], []
     for key, info in sorted(meta.items()):
-        if info.get("set") != "test":
+        if info["set"] != "test":
             continue
-        label = int(info.get("label") == "fake")
+        label = int(info["label"] == "fake")
         # The json key without the videos/ level the release adds after the first folder.
         head, _, tail = key.partition("/")
         expected = root / head / "videos" / tail
@@ -203,7 +279,7 @@ def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]
         if len(candidates) > 1:
             candidates = [p for p in candidates if p == expected] or candidates
         if not candidates:
-            missing.append(expected)
+            missing.append(MissingVideo(expected, label, "real" if label == 0 else head))
         elif len(candidates) > 1:
             ambiguous.append(f"{key}: {[str(p) for p in candidates]}")
         else:
@@ -212,11 +288,36 @@ def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]
             entries.append(_entry(root, path, label, subset))
     if ambiguous:
         raise DatasetError("dfdcp: basenames match several files:\n  " + "\n  ".join(ambiguous))
-    _raise_missing("dfdcp", "test videos listed in dataset.json", missing)
-    return entries
+    return Scan(entries, missing, str(json_file), "test videos listed in dataset.json")
 
 
-def _list_ffiw(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
+def _dfdcp_meta(json_file: Path) -> dict[str, dict[str, str]]:
+    """dataset.json: ``{"<path>.mp4": {"label": "real|fake", "set": "train|test", ...}}``."""
+    try:
+        meta = json.loads(json_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DatasetError(f"dfdcp: {json_file} is not valid JSON: {err}") from err
+    if not isinstance(meta, dict) or not meta:
+        raise DatasetError(
+            f"dfdcp: {json_file} must be a non-empty JSON object keyed by video path, "
+            f"got {type(meta).__name__}"
+        )
+    for key, info in meta.items():
+        problem = None
+        if not isinstance(info, dict):
+            problem = f"value is {type(info).__name__}, expected an object"
+        elif info.get("set") not in ("train", "test"):
+            problem = f"'set' is {info.get('set')!r}, expected 'train' or 'test'"
+        elif info.get("label") not in ("real", "fake"):
+            problem = f"'label' is {info.get('label')!r}, expected 'real' or 'fake'"
+        elif not key.endswith(".mp4") or "/" not in key:
+            problem = "key is not a relative <folder>/.../<file>.mp4 path"
+        if problem:
+            raise DatasetError(f"dfdcp: {json_file}: key {key!r}: {problem}")
+    return meta
+
+
+def _list_ffiw(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     base = root / "FFIW10K-v1-release"
     entries, problems = [], []
     # Labels come from the folder (source = real, target = fake), never from counts (§1).
@@ -227,10 +328,10 @@ def _list_ffiw(root: Path, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
             problems.append(videos / "*.mp4")
         entries += [_entry(root, p, label, "real" if label == 0 else folder) for p in found]
     _raise_missing("ffiw", "video folders (no *.mp4 found)", problems)
-    return entries
+    return Scan(entries, [], str(base / "{source,target}/val/videos/*.mp4"), "videos")
 
 
-_LISTERS: dict[str, Callable[[Path, dict[str, Any], str], list[VideoEntry]]] = {
+_LISTERS: dict[str, Callable[[Path, dict[str, Any], str], Scan]] = {
     "ffpp": _list_ffpp,
     "cdf": _list_cdf,
     "dfdc": _list_dfdc,

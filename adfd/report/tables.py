@@ -6,6 +6,8 @@ Rows the paper cites from the literature are listed as cited, never run.
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
 import logging
 import math
@@ -15,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from adfd.evaluate.store import read_stores
+from adfd.evaluate.store import read_meta, read_stores
 from adfd.report.cells import compute_cells, table_metrics
 
 log = logging.getLogger(__name__)
@@ -33,15 +35,23 @@ def _num(value: float, sd: float = math.nan) -> str:
     return f"{value:.2f}" + ("" if math.isnan(sd) else f" ± {sd:.2f}")
 
 
+NOISE_MARK = "†"
+
+
 def cell_text(rec: pd.Series) -> str:
     ours = _num(rec["ours"], rec["ours_sd"])
+    if "ci_low" in rec and not math.isnan(rec["ci_low"]):
+        ours += f" [{rec['ci_low']:.1f}, {rec['ci_high']:.1f}]"
+    mark = NOISE_MARK if rec.get("within_noise", False) else ""
     if math.isnan(rec["paper"]):
-        return ours
-    return f"{ours} ({rec['paper']:.2f}, {rec['delta']:+.2f})"
+        return ours + mark
+    return f"{ours} ({rec['paper']:.2f}, {rec['delta']:+.2f}){mark}"
 
 
 def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """Header and body of the printed table (Table 10: one line per distortion)."""
+    if "primary" in cells:
+        cells = cells[cells["primary"]]
     metrics = table_metrics(spec)
     if "distortions" in spec:
         methods = cells.drop_duplicates("row")[["row", "labels"]].values.tolist()
@@ -71,6 +81,51 @@ def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[lis
     return header, body
 
 
+def footnotes(spec: dict[str, Any], cells: pd.DataFrame) -> list[str]:
+    """What the cells mean, the noise mark, the runs, provenance, fallbacks, protocols."""
+    prim = cells[cells["primary"]] if "primary" in cells else cells
+    first = prim.iloc[0]
+    lines = ["Cells: our AUC (%) [95 % CI] (paper's AUC, our − paper)."]
+    if "ci_low" in prim:
+        boot = first["bootstrap"].split(", seed")[0]
+        lines[0] = (
+            "Cells: our AUC (%)"
+            + (" ± sd over seeds" if (prim["n_seeds"] > 1).any() else "")
+            + f" [95 % CI, {boot.replace('resamples', 'bootstrap resamples')}] "
+            "(paper's AUC, our − paper)."
+        )
+        base = int(first["baseline_row"])
+        if base > 0:
+            base_id = prim.loc[prim["row"] == base, "row_id"].iloc[0]
+            lines.append(
+                f"{NOISE_MARK} difference from the baseline row (row {base} `{base_id}`) "
+                "within the noise: paired bootstrap test on the same resampled videos, "
+                "p ≥ 0.05 (CSV: delta_vs_baseline, its CI, z, p)."
+            )
+    runs = prim.drop_duplicates("row")
+    for r in runs.itertuples():
+        prov = ""
+        if "git_commit" in prim:
+            prov = (
+                f"; commit {str(r.git_commit)[:10]}, checkpoint {r.checkpoint_policy}, "
+                f"detector {r.detector}"
+            )
+        lines.append(f"- row {r.row} `{r.row_id}`: run {r.run_ids}{prov}")
+    falls = prim[prim["metric"].isin(spec["test_sets"])].drop_duplicates(["metric"])
+    lines.append(
+        "- videos without any face (scored 0.5 by sbi_video, dropped by deepfakebench): "
+        + ", ".join(
+            f"{METRIC_NAMES.get(r.metric, r.metric)} {r.fallback_videos}/{r.videos}"
+            for r in falls.itertuples()
+        )
+    )
+    lines.append(f"- protocol: {first['protocol']} {first.get('protocol_params', '')}")
+    others = sorted(set(cells["protocol"]) - {first["protocol"]})
+    if others:
+        lines.append("- the CSV also holds every cell under " + ", ".join(others))
+    return lines
+
+
 def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
     header, body = grid(spec, cells)
     lines = [
@@ -80,26 +135,35 @@ def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> st
         "|" + "---|" * len(header),
     ]
     lines += ["| " + " | ".join(line) + " |" for line in body]
-    lines += ["", "Cells: our AUC (%) (paper's AUC, our − paper)."]
-    runs = cells.drop_duplicates("row")[["row", "row_id", "run_ids"]]
-    lines += [f"- row {r.row} `{r.row_id}`: run {r.run_ids}" for r in runs.itertuples()]
-    falls = cells[cells["videos"] > 0].drop_duplicates(["metric", "distortion", "row"])
-    fb = falls.groupby("metric")[["fallback_videos", "videos"]].max()
-    lines.append(
-        "- videos scored 0.5 for lack of a face (per test set): "
-        + ", ".join(
-            f"{METRIC_NAMES.get(m, m)} {r.fallback_videos}/{r.videos}" for m, r in fb.iterrows()
-        )
-    )
-    lines.append(f"- protocol: {cells['protocol'].iloc[0]}")
+    notes = footnotes(spec, cells)
+    lines += ["", notes[0]] + [n if n.startswith("- ") else f"- {n}" for n in notes[1:]]
     return "\n".join(lines) + "\n"
+
+
+def render_html(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
+    """Self-contained HTML table for the Snakemake report."""
+    header, body = grid(spec, cells)
+    esc = html.escape
+    out = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><style>",
+        "table{border-collapse:collapse;font:13px sans-serif}td,th{border-bottom:1px solid #ccc;"
+        "padding:3px 8px;text-align:left}caption{font-weight:bold;margin:6px}</style></head>",
+        f"<body><table><caption>{esc(table)}: {esc(spec['caption'])}</caption><tr>",
+        "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>",
+    ]
+    out += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in line) + "</tr>" for line in body]
+    out.append("</table><ul>")
+    out += [f"<li>{esc(n.removeprefix('- '))}</li>" for n in footnotes(spec, cells)]
+    out.append("</ul></body></html>")
+    return "\n".join(out) + "\n"
 
 
 def _tex(text: str) -> str:
     return (
         text.replace("\\", r"\textbackslash{}").replace("&", r"\&").replace("%", r"\%")
         .replace("_", r"\_").replace("#", r"\#").replace("±", r"$\pm$").replace("✓", r"\checkmark")
-        .replace("−", "-").replace("Δ", r"$\Delta$")
+        .replace("−", "-").replace("Δ", r"$\Delta$").replace("†", r"$^\dagger$")
+        .replace("≥", r"$\geq$")
     )  # fmt: skip
 
 
@@ -108,7 +172,7 @@ def render_latex(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        rf"\caption{{{_tex(spec['caption'])} Cells: ours (paper, difference).}}",
+        rf"\caption{{{_tex(spec['caption'])} {_tex(' '.join(footnotes(spec, cells)[:2]))}}}",
         rf"\label{{tab:{table}}}",
         r"\begin{tabular}{" + "l" * len(header) + "}",
         r"\toprule",
@@ -127,6 +191,43 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def run_provenance(run_id: str, summary: Path | None, config: Path | None,
+                   store_meta: dict[str, Any]) -> dict[str, str]:  # fmt: skip
+    """Provenance of one run as strings: config, commit, packages, models, checkpoint."""
+    out = {"config_path": "", "config_sha256": "", "git_commit": "unknown", "packages": "",
+           "checkpoint_policy": "external", "landmarks": "", "train_detector": ""}  # fmt: skip
+    if config is not None and config.is_file():
+        out["config_path"] = str(config)
+        out["config_sha256"] = hashlib.sha256(config.read_bytes()).hexdigest()[:16]
+    if summary is not None and summary.is_file():
+        data = json.loads(summary.read_text())
+        env = data.get("provenance", {}).get("environment", {})
+        out["git_commit"] = env.get("git_commit") or "unknown"
+        pkgs = env.get("packages", {})
+        out["packages"] = " ".join(f"{k}={v}" for k, v in sorted(pkgs.items()) if v)
+        ckpt = data.get("checkpoint", {})
+        out["checkpoint_policy"] = f"{data.get('checkpoint_policy')}@epoch{ckpt.get('epoch')}"
+        train_data = data.get("provenance", {}).get("canonical", {}).get("train_data", {})
+        out["landmarks"] = json.dumps(train_data.get("landmarks"), sort_keys=True)
+        out["train_detector"] = (train_data.get("detector") or {}).get("name", "")
+    det = (store_meta.get("test_shards") or {}).get("detector") or {}
+    out["detector"] = " ".join(str(det.get(k)) for k in ("name", "model") if det.get(k)) or "?"
+    out["test_frames"] = str((store_meta.get("test_shards") or {}).get("frames", ""))
+    out["device"] = str(store_meta.get("device", ""))
+    return out
+
+
+def add_provenance(cells: pd.DataFrame, provenance: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """One column per provenance field; a row with several seeds joins its runs' values."""
+    fields = sorted({k for p in provenance.values() for k in p})
+    for field in fields:
+        cells[field] = [
+            " ".join(dict.fromkeys(provenance.get(r, {}).get(field, "") for r in ids.split()))
+            for ids in cells["run_ids"]
+        ]
+    return cells
+
+
 def run(
     *,
     table: str,
@@ -136,16 +237,29 @@ def run(
     predictions: list[Path],
     summaries: list[Path],
     outputs: dict[str, Path],
+    secondary: list[dict[str, Any]] = (),
+    stats: dict[str, Any] | None = None,
+    configs: list[Path] = (),
 ) -> pd.DataFrame:
     store = read_stores(predictions)
     paper = {i: r.get("paper", {}) for i, r in enumerate(spec["rows"], start=1)}
-    cells = compute_cells(spec, rows, paper, protocol, store)
-    commits = {
-        json.loads(p.read_text())["provenance"]["environment"]["git_commit"] for p in summaries
+    cells = compute_cells(spec, rows, paper, [protocol, *secondary], store, stats)
+    by_run = {p.parent.name: p for p in summaries}
+    cfg_by_run = {p.parent.name: p for p in configs}
+    metas = {}
+    for path in predictions:
+        metas.setdefault(path.parent.parent.name, read_meta(path))
+    provenance = {
+        rid: run_provenance(rid, by_run.get(rid), cfg_by_run.get(rid), metas.get(rid, {}))
+        for row in rows
+        for rid in row["run_ids"]
     }
-    cells["git_commits"] = " ".join(sorted(c or "unknown" for c in commits))
+    cells = add_provenance(cells, provenance)
+    cells.insert(0, "table", table)
     _write(outputs["csv"], cells.to_csv(index=False))
     _write(outputs["md"], render_markdown(table, spec, cells))
     _write(outputs["tex"], render_latex(table, spec, cells))
+    if "html" in outputs:
+        _write(outputs["html"], render_html(table, spec, cells))
     log.info("%s: %d cells from %d prediction files", table, len(cells), len(predictions))
     return cells

@@ -56,10 +56,49 @@ def test_auc_percent():
     assert math.isnan(auc_percent(np.array([1, 1]), np.array([0.2, 0.3])))
 
 
-def test_unimplemented_protocol_is_named():
-    with pytest.raises(
-        NotImplementedError, match=r"not implemented: evaluation\.protocol\.name=frame"
-    ):
-        video_scores(make_store([face("a", 0, 0, 9, 0.1)],
-                                [{"video_id": "a", "label": 0, "subset": "real", "status": "ok"}]),
-                     {"name": "frame", "version": 1})  # fmt: skip
+FRAME = {"name": "frame", "version": 1}
+DFB = {"name": "deepfakebench", "version": 1}
+
+
+def two_videos():
+    faces = [
+        face("a", 0, 0, 100, 0.2), face("a", 0, 1, 80, 0.6), face("a", 0, 2, 60, 0.99),
+        face("a", 8, 0, 100, 0.4),
+    ]  # fmt: skip
+    videos = [
+        {"video_id": "a", "label": 1, "subset": "fake", "status": "ok", "frames_read": 4},
+        {"video_id": "b", "label": 0, "subset": "real", "status": "no_face", "frames_read": 3},
+    ]
+    return make_store(faces, videos)
+
+
+def test_frame_protocol_scores_every_read_frame():
+    units = video_scores(two_videos(), FRAME)
+    a = units[units["video_id"] == "a"].sort_values("score")
+    # frame 0: max of kept faces 0.6; frame 8: 0.4; 2 read frames without a face: 0.5
+    assert a["score"].tolist() == [0.4, 0.5, 0.5, 0.6]
+    assert a["fallback"].sum() == 2
+    b = units[units["video_id"] == "b"]
+    assert len(b) == 3 and (b["score"] == 0.5).all() and b["fallback"].all()
+
+
+def test_frame_protocol_needs_frames_read():
+    video = {"video_id": "a", "label": 0, "subset": "real", "status": "ok"}
+    store = make_store([face("a", 0, 0, 9, 0.1)], [video])
+    with pytest.raises(ValueError, match="frames_read"):
+        video_scores(store, FRAME)
+
+
+def test_deepfakebench_largest_face_mean_and_videos_without_face_dropped():
+    units = video_scores(two_videos(), DFB).set_index("video_id")
+    assert list(units.index) == ["a"]  # b has no face: dropped, not scored 0.5
+    assert units.loc["a", "score"] == pytest.approx((0.2 + 0.4) / 2)  # largest face per frame
+
+
+def test_protocol_parameters_are_checked_and_defaults_resolved():
+    from adfd.evaluate.protocol import protocol_params
+
+    assert protocol_params(DFB) == {"face": "largest"}
+    assert protocol_params({**PROTOCOL, "no_face_score": 0.3})["no_face_score"] == 0.3
+    with pytest.raises(ValueError, match="unknown parameter"):
+        protocol_params({**DFB, "min_face_ratio": 0.5})

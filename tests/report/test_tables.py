@@ -77,7 +77,16 @@ def test_generic_table_cells_and_averages(tmp_path):
     assert cells.loc[("alpha", "avg_wo_ffpp"), "ours"] == 0.0
     assert cells.loc[("alpha", "cdf"), "delta"] == pytest.approx(-87.02)
     md = (tmp_path / "table7.md").read_text()
-    assert "| alpha blend | 100.00 (98.61, +1.39) | 0.00 (87.02, -87.02)" in md
+    # FF++ identical to the baseline row: within the noise (†); CDF 0 vs 100 in every draw
+    assert (
+        "| alpha blend | 100.00 [100.0, 100.0] (98.61, +1.39)† | 0.00 [0.0, 0.0] (87.02, -87.02) |"
+        in md
+    )
+    assert "baseline row (row 1 `dynamic`)" in md
+    assert cells.loc[("alpha", "cdf"), "delta_vs_baseline"] == -100.0
+    assert cells.loc[("alpha", "cdf"), "p_vs_baseline"] == 0.0
+    assert cells.loc[("alpha", "ffpp"), "within_noise"]
+    assert not cells.loc[("dynamic", "ffpp"), "within_noise"]  # the baseline row itself
 
 
 def test_table9_subsets_and_cited_rows(tmp_path):
@@ -121,7 +130,7 @@ def test_table10_one_line_per_distortion(tmp_path):
     )
     lines = (tmp_path / "table10.md").read_text().splitlines()
     assert "| Operation | Baseline FF++ | Baseline Avg w/o FF++ |" in lines
-    assert any(line.startswith("| jpeg50 | 100.00 (92.48, +7.52)") for line in lines)
+    assert any(line.startswith("| jpeg50 | 100.00 [100.0, 100.0] (92.48, +7.52)") for line in lines)
 
 
 def test_released_checkpoint_table(tmp_path):
@@ -148,4 +157,33 @@ def test_released_checkpoint_table(tmp_path):
         summaries=[],
         outputs=outputs(tmp_path, "ext"),
     )
-    assert "100.00 (93.82, +6.18)" in (tmp_path / "ext.md").read_text()
+    assert "100.00 [100.0, 100.0] (93.82, +6.18)" in (tmp_path / "ext.md").read_text()
+
+
+def test_secondary_protocols_ci_and_provenance_columns(tmp_path):
+    spec = load_config()["tables"]["table7"]
+    rng = __import__("numpy").random.default_rng(0)
+    preds = [store(tmp_path, r, ds, list(rng.random(12))) for r in "ab" for ds in SETS]
+    rows = [
+        {"index": 1, "id": "dynamic", "labels": ["dynamic blend"], "run_ids": ["a"]},
+        {"index": 2, "id": "alpha", "labels": ["alpha blend"], "run_ids": ["b"]},
+    ]
+    dfb = {"name": "deepfakebench", "version": 1}
+    cells = run(table="table7", spec=spec, rows=rows, protocol=PROTOCOL, secondary=[dfb],
+                predictions=preds, summaries=[], outputs={**outputs(tmp_path, "t7"),
+                "html": tmp_path / "t7.html"}, stats={"resamples": 200})  # fmt: skip
+    assert set(cells["protocol"]) == {"sbi_video/v1", "deepfakebench/v1"}
+    prim = cells[cells["primary"]]
+    assert (prim["ci_low"] <= prim["ours"]).all() and (prim["ours"] <= prim["ci_high"]).all()
+    for col in ("run_ids", "config_path", "git_commit", "packages", "detector", "landmarks",
+                "checkpoint_policy", "protocol", "fallback_videos", "units"):  # fmt: skip
+        assert col in cells
+    # the same store gives the same cells: a table is a pure function of the store
+    again = run(table="table7", spec=spec, rows=rows, protocol=PROTOCOL, secondary=[dfb],
+                predictions=preds, summaries=[], outputs=outputs(tmp_path, "t7b"),
+                stats={"resamples": 200})  # fmt: skip
+    assert (tmp_path / "t7.md").read_text() == (tmp_path / "t7b.md").read_text()
+    assert again[["ours", "ci_low", "p_vs_baseline"]].equals(
+        cells[["ours", "ci_low", "p_vs_baseline"]]
+    )
+    assert "<table>" in (tmp_path / "t7.html").read_text()

@@ -5,6 +5,7 @@ from snakemake.utils import validate
 
 from adfd.config import build_matrix
 from adfd.config.resolve import ConfigError
+from adfd.evaluate.protocol import resolve_protocol
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
 try:
@@ -17,6 +18,18 @@ FIGURES = ["fig4", "fig5", "fig6", "fig7"]
 DATASETS = list(config["datasets"])
 SHARDS = config["preprocess"]["shards"]
 EXTERNAL = config.get("external_checkpoints", {})
+PROTOCOL = resolve_protocol(config["evaluation"])  # printed in every table
+SECONDARY_PROTOCOLS = [
+    resolve_protocol(config["evaluation"], name)
+    for name in config["evaluation"]["secondary_protocols"]
+    if name != PROTOCOL["name"]
+]
+# Fig. 6 orders videos by score: a video-level protocol even when tables use `frame`.
+VIDEO_PROTOCOL = (
+    PROTOCOL
+    if PROTOCOL["name"] != "frame"
+    else resolve_protocol(config["evaluation"], "sbi_video")
+)
 STATE_ROOT = "results/train_state"  # resumable training state, outside declared outputs
 
 
@@ -75,9 +88,36 @@ def table_predictions(table):
     return [prediction_path(*job) for job in MATRIX.table_evals(table)]
 
 
+def table_runs(table):
+    """Training runs behind a table, in row order (every seed)."""
+    return list(
+        dict.fromkeys(r for row in MATRIX.table_rows(table) for r in row.run_ids)
+    )
+
+
+def table_row_records(table):
+    return [
+        {"index": r.index, "id": r.id, "labels": r.labels, "run_ids": r.run_ids}
+        for r in MATRIX.table_rows(table)
+    ]
+
+
+def runs_text(table):
+    """'row 1 dynamic: run abc (seed 5)' lines for the report captions."""
+    return "; ".join(
+        f"row {r.index} {r.id}: "
+        + ", ".join(f"{rid} (seed {MATRIX.runs[rid].seed})" for rid in r.run_ids)
+        for r in MATRIX.table_rows(table)
+    )
+
+
+def roc_targets(tables):
+    return expand("results/figures/roc_{table}.{ext}", table=tables, ext=["png", "pdf"])
+
+
 def table_targets(tables):
     return expand(
-        "results/tables/{table}.{ext}", table=tables, ext=["csv", "md", "tex"]
+        "results/tables/{table}.{ext}", table=tables, ext=["csv", "md", "tex", "html"]
     )
 
 

@@ -1,4 +1,6 @@
-# Datasets: integrity check (first node per dataset), then sharded face preprocessing.
+# Datasets: integrity check (first node per dataset), then sharded face preprocessing,
+# then a yield summary per dataset/split/distortion (not needed by the tables).
+from adfd.data.check import listing_config
 
 
 rule check_dataset:
@@ -11,7 +13,10 @@ rule check_dataset:
     conda:
         "../../envs/adfd.yaml"
     params:
-        dataset=lambda wc: config["datasets"][wc.dataset],
+        # Only the keys that decide the listing: gate keys (gate, expect, max_unreadable)
+        # are read from the config by the script, so editing them never re-runs shards.
+        dataset=lambda wc: listing_config(config["datasets"][wc.dataset]),
+        probe=True,  # decode one frame of every video; unreadable files are listed
     script:
         "../scripts/check_dataset.py"
 
@@ -39,3 +44,34 @@ rule preprocess_shard:
         allow_download=config["allow_download"],
     script:
         "../scripts/preprocess_shard.py"
+
+
+rule preprocess_yield:
+    """Frames read, frames with a face, faces per frame and fallbacks of one shard set."""
+    input:
+        shards=lambda wc: shard_dirs(wc.dataset, wc.split, wc.distortion),
+    output:
+        json="results/preprocess/{dataset}/{split}/{distortion}/yield.json",
+        md="results/preprocess/{dataset}/{split}/{distortion}/yield.md",
+    log:
+        "logs/preprocess/{dataset}/{split}/{distortion}/yield.log",
+    localrule: True
+    conda:
+        "../../envs/adfd.yaml"
+    script:
+        "../scripts/preprocess_yield.py"
+
+
+rule preprocess_yields:
+    """Target: yield summaries of FF++ train/val and every test set under every distortion."""
+    input:
+        expand(
+            "results/preprocess/ffpp/{split}/raw/yield.md",
+            split=["train", "val"],
+        ),
+        expand(
+            "results/preprocess/{dataset}/test/{distortion}/yield.md",
+            dataset=DATASETS,
+            distortion=list(config["evaluation"]["distortions"]),
+        ),
+    localrule: True

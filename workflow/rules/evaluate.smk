@@ -1,16 +1,24 @@
-# Evaluation: score every face of a preprocessed test set into the prediction store.
+# Evaluation: score every face of the preprocessed test sets into the prediction store.
+# One job per (run, distortion) loads the model once and writes one store file per test set
+# (results/predictions/{run}/{dataset}/{distortion}.parquet, each a declared output), so
+# the cluster pays one GPU start per checkpoint and distortion, the demo one Python start.
 
 
 rule evaluate_run:
     input:
         model="results/train/{run}/model.pt",
-        shards=lambda wc: shard_dirs(wc.dataset, "test", wc.distortion),
+        shards=lambda wc: [
+            d for ds in DATASETS for d in shard_dirs(ds, "test", wc.distortion)
+        ],
     output:
-        "results/predictions/{run}/{dataset}/{distortion}.parquet",
+        **{
+            ds: f"results/predictions/{{run}}/{ds}/{{distortion}}.parquet"
+            for ds in DATASETS
+        },
     log:
-        "logs/evaluate/{run}/{dataset}/{distortion}.log",
+        "logs/evaluate/{run}/{distortion}.log",
     benchmark:
-        "results/benchmarks/evaluate/{run}/{dataset}/{distortion}.tsv"
+        "results/benchmarks/evaluate/{run}/{distortion}.tsv"
     conda:
         "../../envs/adfd.yaml"
     threads: config["resources"]["evaluate"]["cpus_per_task"]
@@ -21,6 +29,7 @@ rule evaluate_run:
         experiment=lambda wc: (
             MATRIX.runs[wc.run].experiment if wc.run in MATRIX.runs else None
         ),
+        shards=lambda wc: {ds: shard_dirs(ds, "test", wc.distortion) for ds in DATASETS},
         batch_size=config["evaluation"]["batch_size"],
     script:
         "../scripts/evaluate_run.py"

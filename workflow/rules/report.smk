@@ -1,29 +1,52 @@
-# Reporting: tables (CSV, Markdown, LaTeX) and figures from the prediction store.
+# Reporting: tables (CSV, Markdown, LaTeX, HTML) with their ROC curves, and figures, all
+# from the prediction store. Outputs wrapped in report() make `snakemake --report`.
 
 
 rule make_table:
     input:
         predictions=lambda wc: table_predictions(wc.table),
         summaries=lambda wc: [
-            f"results/train/{r}/train_summary.json"
-            for row in MATRIX.table_rows(wc.table)
-            for r in row.run_ids
+            f"results/train/{r}/train_summary.json" for r in table_runs(wc.table)
+        ],
+        configs=lambda wc: [
+            f"results/train/{r}/config.yaml" for r in table_runs(wc.table)
         ],
     output:
-        csv="results/tables/{table}.csv",
+        csv=report(
+            "results/tables/{table}.csv",
+            caption="../report/table_csv.rst",
+            category="Tables",
+            subcategory="CSV (every cell, CI, test, provenance)",
+            labels={"table": "{table}", "format": "CSV"},
+        ),
         md="results/tables/{table}.md",
         tex="results/tables/{table}.tex",
+        html=report(
+            "results/tables/{table}.html",
+            caption="../report/table.rst",
+            category="Tables",
+            subcategory="Tables",
+            labels={"table": "{table}", "format": "HTML"},
+        ),
+        roc_png=report(
+            "results/figures/roc_{table}.png",
+            caption="../report/roc.rst",
+            category="Figures",
+            subcategory="ROC curves",
+            labels={"figure": "ROC {table}"},
+        ),
+        roc_pdf="results/figures/roc_{table}.pdf",
     log:
         "logs/report/{table}.log",
     conda:
         "../../envs/adfd.yaml"
     params:
         spec=lambda wc: config["tables"][wc.table],
-        rows=lambda wc: [
-            {"index": r.index, "id": r.id, "labels": r.labels, "run_ids": r.run_ids}
-            for r in MATRIX.table_rows(wc.table)
-        ],
-        protocol=config["evaluation"]["protocol"],
+        rows=lambda wc: table_row_records(wc.table),
+        runs=lambda wc: runs_text(wc.table),
+        protocol=PROTOCOL,
+        secondary=SECONDARY_PROTOCOLS,
+        stats=config["evaluation"]["statistics"],
     script:
         "../scripts/make_table.py"
 
@@ -39,18 +62,28 @@ rule report_external:
         csv="results/tables/external_{external}.csv",
         md="results/tables/external_{external}.md",
         tex="results/tables/external_{external}.tex",
+        html="results/tables/external_{external}.html",
+        roc_png="results/figures/roc_external_{external}.png",
+        roc_pdf="results/figures/roc_external_{external}.pdf",
     log:
         "logs/report/external_{external}.log",
-    conda:
-        "../../envs/adfd.yaml"
     wildcard_constraints:
         external="|".join(EXTERNAL) or "(?!x)x",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         spec=lambda wc: external_table_spec(wc.external),
         rows=lambda wc: [
-            {"index": 1, "id": wc.external, "labels": [wc.external], "run_ids": [wc.external]}
+            {
+                "index": 1,
+                "id": wc.external,
+                "labels": [wc.external],
+                "run_ids": [wc.external],
+            }
         ],
-        protocol=config["evaluation"]["protocol"],
+        protocol=PROTOCOL,
+        secondary=SECONDARY_PROTOCOLS,
+        stats=config["evaluation"]["statistics"],
     script:
         "../scripts/make_table.py"
 
@@ -59,7 +92,13 @@ rule plot_fig4:
     input:
         shard="results/preprocess/ffpp/train/raw/shard-000",
     output:
-        png="results/figures/fig4.png",
+        png=report(
+            "results/figures/fig4.png",
+            caption="../report/fig4.rst",
+            category="Figures",
+            subcategory="Paper figures",
+            labels={"figure": "fig4"},
+        ),
         pdf="results/figures/fig4.pdf",
     log:
         "logs/report/fig4.log",
@@ -76,7 +115,13 @@ rule plot_fig5:
     input:
         table="results/tables/fig5.csv",
     output:
-        png="results/figures/fig5.png",
+        png=report(
+            "results/figures/fig5.png",
+            caption="../report/fig5.rst",
+            category="Figures",
+            subcategory="Paper figures",
+            labels={"figure": "fig5"},
+        ),
         pdf="results/figures/fig5.pdf",
     log:
         "logs/report/fig5.log",
@@ -106,14 +151,20 @@ rule plot_fig6:
             for d in shard_dirs(ds, "test", "raw")
         ],
     output:
-        png="results/figures/fig6.png",
+        png=report(
+            "results/figures/fig6.png",
+            caption="../report/fig6.rst",
+            category="Figures",
+            subcategory="Paper figures",
+            labels={"figure": "fig6"},
+        ),
         pdf="results/figures/fig6.pdf",
     log:
         "logs/report/fig6.log",
     conda:
         "../../envs/adfd.yaml"
     params:
-        protocol=config["evaluation"]["protocol"],
+        protocol=VIDEO_PROTOCOL,
         margin=config["baseline"]["data"]["test_margin"],
     script:
         "../scripts/plot_fig6.py"
@@ -123,7 +174,13 @@ rule plot_fig7:
     input:
         shard="results/preprocess/ffpp/train/raw/shard-000",
     output:
-        png="results/figures/fig7.png",
+        png=report(
+            "results/figures/fig7.png",
+            caption="../report/fig7.rst",
+            category="Figures",
+            subcategory="Paper figures",
+            labels={"figure": "fig7"},
+        ),
         pdf="results/figures/fig7.pdf",
     log:
         "logs/report/fig7.log",
@@ -143,6 +200,7 @@ for _table in TABLES:
             _table
         input:
             table_targets([_table]),
+            roc_targets([_table]),
 
 
 for _fig in FIGURES:

@@ -39,10 +39,10 @@ rule convert_checkpoint:
         model="results/train/{external}/model.pt",
     log:
         "logs/train/{external}.log",
-    conda:
-        "../../envs/adfd.yaml"
     wildcard_constraints:
         external="|".join(EXTERNAL) or "(?!x)x",
+    conda:
+        "../../envs/adfd.yaml"
     params:
         spec=lambda wc: EXTERNAL[wc.external],
     script:

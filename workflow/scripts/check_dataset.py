@@ -1,4 +1,9 @@
-"""Snakemake adapter: check one dataset and write its manifest (adfd.data.check)."""
+"""Snakemake adapter: check one dataset (integrity gate) and write its manifest.
+
+The listing keys come in as ``params`` (a change re-runs the dataset); the gate keys
+(``gate``, ``expect``, ``max_unreadable``) are read from the config so that changing an
+expectation never re-runs preprocessing (adfd.data.check.listing_config).
+"""
 
 from pathlib import Path
 
@@ -6,4 +11,6 @@ from adfd.data.check import write_manifest
 from adfd.logs import log_to
 
 with log_to(snakemake.log[0]):
-    write_manifest(snakemake.wildcards.dataset, snakemake.params.dataset, Path(snakemake.output[0]))
+    name = snakemake.wildcards.dataset
+    cfg = {**snakemake.config["datasets"][name], **snakemake.params.dataset}
+    write_manifest(name, cfg, Path(snakemake.output[0]), probe=snakemake.params.probe)

@@ -1,18 +1,20 @@
-"""Snakemake adapter: score one test set with one trained run (adfd.evaluate.run)."""
+"""Snakemake adapter: score every test set of one (run, distortion) (adfd.evaluate.run_many)."""
 
 from pathlib import Path
 
-from adfd.evaluate.infer import run
+from adfd.evaluate.infer import run_many
 from adfd.logs import log_to
 
+shards = snakemake.params.shards
 with log_to(snakemake.log[0]):
-    run(
+    run_many(
         model=Path(snakemake.input.model),
-        shards=[Path(p) for p in snakemake.input.shards],
-        out=Path(snakemake.output[0]),
+        jobs=[
+            (ds, [Path(p) for p in shards[ds]], Path(snakemake.output[ds]))
+            for ds in snakemake.output.keys()
+        ],
         experiment=snakemake.params.experiment,
         run_id=snakemake.wildcards.run,
-        dataset=snakemake.wildcards.dataset,
         distortion=snakemake.wildcards.distortion,
         batch_size=snakemake.params.batch_size,
         threads=snakemake.threads,

@@ -1,0 +1,15 @@
+"""Snakemake adapter: yield summary of one dataset/split/distortion (adfd.data.yields)."""
+
+from pathlib import Path
+
+from adfd.data.yields import write_yield
+from adfd.logs import log_to
+
+with log_to(snakemake.log[0]):
+    wc = snakemake.wildcards
+    write_yield(
+        snakemake.input.shards,
+        Path(snakemake.output.json),
+        Path(snakemake.output.md),
+        title=f"{wc.dataset}/{wc.split}/{wc.distortion}",
+    )
