@@ -3,36 +3,15 @@ recomputing a table from the prediction store alone, and the HTML report."""
 
 import json
 import math
-import os
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 import yaml
 
-from tests.conftest import REPO
-
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-
-
-def snakemake(*args, cwd=REPO, check=True, timeout=1800):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
-    res = subprocess.run(
-        [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if check and res.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}")
-    return res
+from tests.conftest import REPO, demo, snakemake
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -105,22 +84,6 @@ def test_released_checkpoint_is_planned_through_evaluation(tmp_path):
 
 TABLES = [f"table{i}" for i in range(2, 14)]
 FIGURES = ["fig4", "fig5", "fig6", "fig7"] + [f"roc_{t}" for t in TABLES]
-
-
-def demo(workdir, *args):
-    profile, overlay = str(REPO / "profiles/local"), str(REPO / "demo/config.yaml")
-    return snakemake("--profile", profile, "--configfile", overlay, "--directory", str(workdir),
-                     *args)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """The demo all_tables run for real (every table and figure), in a scratch directory."""
-    workdir = tmp_path_factory.mktemp("demo")
-    t0 = time.perf_counter()
-    demo(workdir, "all_tables")
-    print(f"demo all_tables wall time: {time.perf_counter() - t0:.0f} s")
-    return workdir
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -243,6 +244,9 @@ def run(
     torch.backends.cudnn.deterministic = True  # as SBI
     torch.backends.cudnn.benchmark = False
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    # the GPU this job was given (Slurm sets CUDA_VISIBLE_DEVICES for --gpus jobs)
+    log.info("device %s, CUDA_VISIBLE_DEVICES=%s", device,
+             os.environ.get("CUDA_VISIBLE_DEVICES", "unset"))  # fmt: skip
 
     dataset = PairDataset(training_samples(train_shards), experiment, seed)
     if len(dataset) < cfg_train["batch_real"]:
