@@ -1,12 +1,15 @@
 """Benchmark: pseudo-fakes per second per core at 380 px, ours vs a literal SBI recipe.
 
 Rows: ``literal``, the reference recipe (shared/reference/sbi-reference.md §3) re-implemented
-here step by step, *including* its costs (albumentations 1.3.1's ElasticTransform on image and mask,
-the warped image thrown away; float64 blending; a 3-channel float mask), our ``baseline``
-(SBI w/ LAL, ``config.yaml``) and our ``bbmg``. Every sample decodes its full frame from PNG,
-as the loader reads preprocessed shards. Frames: skimage's astronaut and matplotlib's Grace
-Hopper, faces found by dlib (HOG + 68 points, 13 forehead points added on an arc for 81),
-scaled to a 260 px wide face on a 1280 x 720 canvas (an FF++ raw frame). One thread
+here step by step, *including* its costs (albumentations 1.3.1's ElasticTransform on image
+and mask, the warped image thrown away; float64 blending; a 3-channel float mask; the full
+frame decoded from PNG), our ``baseline`` (SBI w/ LAL, ``config.yaml``) and our ``bbmg``.
+Ours reads the face's context crop as adfd's preprocessing stores it for training splits
+(``adfd.data.crop.context_window``, raw .npy: ``preprocess.crop_format``); pairs made from
+it are byte-identical to pairs made from the full frame (tests/synthesis/
+test_synth_context.py). Frames: skimage's astronaut and matplotlib's Grace Hopper, faces
+found by dlib (HOG + 68 points, 13 forehead points added on an arc for 81), scaled to a
+260 px wide face on a 1280 x 720 canvas (an FF++ raw frame). One thread
 (``cv2.setNumThreads(1)``, ``torch.set_num_threads(1)``): numbers are per core.
 
 The last column is the loader's share of one training step on a 16-core GPU node: 16 pairs
@@ -34,6 +37,8 @@ import torch
 import yaml
 from scipy.ndimage import gaussian_filter
 
+from adfd.data.crop import apply_window, context_window
+from adfd.data.images import read_rgb, write_image
 from adfd.synthesis import make_training_pair
 from adfd.synthesis.masks import LAL_HULLS
 from adfd.synthesis.preview import portrait_faces
@@ -69,11 +74,21 @@ def make_frames(folder: pathlib.Path) -> list[dict]:
         lm = face.landmarks * scale + shift
         path = folder / f"{face.name}.png"
         cv2.imwrite(str(path), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+        landmarks = np.concatenate([lm, forehead(lm)])
+        box = face.box * scale + np.tile(shift, 2)
+        # what adfd's preprocessing stores instead of the frame: the face's context crop
+        window = context_window(landmarks, box, 0.2, FRAME_H, FRAME_W)
+        context = folder / write_image(
+            folder / f"{face.name}_context", apply_window(canvas, window), "npy"
+        )
+        write_image(folder / f"{face.name}_context", apply_window(canvas, window), "png")
         frames.append(
             {
                 "path": path,
-                "landmarks": np.concatenate([lm, forehead(lm)]),
-                "box": face.box * scale + np.tile(shift, 2),
+                "landmarks": landmarks,
+                "box": box,
+                "context": context,
+                "offset": np.array(window[:2], dtype=np.float64),
             }
         )
     return frames
@@ -206,9 +221,12 @@ def literal_pair(sample: dict, t: dict, rng: np.random.Generator):
 
 
 def ours_pair(sample: dict, synthesis: dict, data: dict, rng: np.random.Generator):
-    bgr = cv2.imread(str(sample["path"]), cv2.IMREAD_COLOR)
-    frame = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    return make_training_pair(frame, sample["landmarks"], sample["box"], synthesis, data, rng)
+    """As adfd's loader: the face's context crop (training shards: raw .npy), landmarks and
+    box shifted into it."""
+    image = read_rgb(sample["context"])
+    off = sample["offset"]
+    landmarks, box = sample["landmarks"] - off, sample["box"] - np.tile(off, 2)
+    return make_training_pair(image, landmarks, box, synthesis, data, rng)
 
 
 def seconds_per_pair(fn, frames: list[dict], n: int) -> float:
@@ -240,7 +258,9 @@ def main() -> None:
                 s, baseline["synthesis"], data, rng
             ),
             "ours: bbmg": lambda s, rng: ours_pair(s, bbmg, data, rng),
-            "(PNG decode alone)": lambda s, rng: cv2.imread(str(s["path"]), cv2.IMREAD_COLOR),
+            "(frame PNG decode alone)": lambda s, rng: cv2.imread(str(s["path"])),
+            "(context PNG decode alone)": lambda s, rng: read_rgb(s["context"].with_suffix(".png")),
+            "(context NPY read alone)": lambda s, rng: read_rgb(s["context"]),
         }
         times = {name: seconds_per_pair(fn, frames, args.n) for name, fn in recipes.items()}
     print(

@@ -23,6 +23,8 @@ def run(
     landmarks: dict[str, Any] | None,
     distortion: dict[str, Any],
     allow_download: bool,
+    context_margin: float = 0.2,
+    crop_format: str = "png",
 ) -> dict[str, Any]:
     from adfd.data.preprocess import run_shard, shard_entries
     from adfd.evaluate.distortions import build_distortion
@@ -37,6 +39,8 @@ def run(
         landmarks_cfg=landmarks,
         distort=build_distortion(distortion),
         allow_download=allow_download,
+        context_margin=context_margin,
+        crop_format=crop_format,
     )
     log.info("shard summary: %s", summary)
     return summary

@@ -20,10 +20,16 @@ class ShardError(RuntimeError):
     """A shard directory is incomplete or inconsistent with the others."""
 
 
-def load_shards(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_shards(
+    dirs: Iterable[str | Path], margin: float | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate ``videos.parquet`` and ``faces.parquet`` of every shard directory.
 
-    ``frame_file`` becomes an absolute path; a ``shard`` column names the source directory.
+    ``frame_file`` becomes an absolute path (the face's stored context crop, or the full
+    frame in shards written before context crops, whose ``crop_x0, crop_y0`` are then 0);
+    a ``shard`` column names the source directory. ``margin``: the largest box-crop
+    margin the caller will cut; a shard whose faces were stored with a smaller
+    ``preprocess.context_margin`` raises :class:`ShardError` (its crops would be clipped).
     Each video row also carries the shard's preprocessing provenance from ``meta.json``
     (:data:`PROVENANCE_COLUMNS`: detector name and model, landmark model name and file;
     ``""`` where the shard has no meta.json, ``"none"`` for landmarks switched off).
@@ -37,8 +43,13 @@ def load_shards(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]
             missing += absent
             continue
         v, f = (pd.read_parquet(p) for p in paths)
+        meta = read_meta(d)
+        check_context(d, meta, margin)
         f["frame_file"] = [str(d / rel) for rel in f["frame_file"]]
-        videos.append(v.assign(shard=str(d), **provenance_columns(read_meta(d))))
+        for col in ("crop_x0", "crop_y0"):
+            if col not in f:
+                f[col] = 0  # full-frame shard: the stored image is the frame itself
+        videos.append(v.assign(shard=str(d), **provenance_columns(meta)))
         faces.append(f.assign(shard=str(d)))
     if missing:
         raise ShardError("incomplete shards, missing:\n  " + "\n  ".join(map(str, missing)))
@@ -50,6 +61,26 @@ def load_shards(dirs: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]
     if dups:
         raise ShardError(f"video ids in more than one shard: {sorted(set(dups))[:20]}")
     return videos_df, faces_df
+
+
+def check_context(shard: Path, meta: dict[str, Any] | None, margin: float | None) -> None:
+    """Refuse crops wider than the shard's stored face context (``preprocess.context_margin``)."""
+    stored = None if meta is None else meta.get("context_margin")
+    if margin is None or stored is None or margin <= stored + 1e-12:
+        return
+    raise ShardError(
+        f"{shard}: faces stored with preprocess.context_margin {stored}, but the crop needs a "
+        f"margin of {margin} (data.train_margin / data.test_margin): preprocess again with "
+        f"preprocess.context_margin >= {margin}"
+    )
+
+
+def in_crop(row: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(landmarks (n, 2), box (4,)) of a faces row, in its stored crop's coordinates."""
+    off = np.array([row.crop_x0, row.crop_y0], dtype=np.float64)
+    points = np.asarray(row.landmarks, dtype=np.float64).reshape(-1, 2) - off
+    box = np.array([row.x0, row.y0, row.x1, row.y1], dtype=np.float64) - np.tile(off, 2)
+    return points, box
 
 
 PROVENANCE_COLUMNS = ("detector", "detector_model", "landmarks", "landmarks_model")
@@ -132,19 +163,19 @@ def training_faces(faces: pd.DataFrame) -> pd.DataFrame:
     """The largest face of each frame that has landmarks, one row per frame.
 
     Columns: ``video_id, frame_idx, frame_file, landmarks`` ((n, 2) float64 array),
-    ``box`` ((4,) float64 ``x0, y0, x1, y1``), ``score``.
+    ``box`` ((4,) float64 ``x0, y0, x1, y1``), ``score``; landmarks and box in the
+    coordinates of the stored image ``frame_file`` (the face's context crop).
     """
     has_points = faces["landmarks"].map(len) > 0
     rows = faces[(faces["face_idx"] == 0) & has_points].sort_values(["video_id", "frame_idx"])
+    shifted = [in_crop(r) for r in rows.itertuples(index=False)]
     return pd.DataFrame(
         {
             "video_id": rows["video_id"].to_numpy(),
             "frame_idx": rows["frame_idx"].to_numpy(),
             "frame_file": rows["frame_file"].to_numpy(),
-            "landmarks": [
-                np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in rows["landmarks"]
-            ],
-            "box": list(rows[["x0", "y0", "x1", "y1"]].to_numpy(dtype=np.float64)),
+            "landmarks": [points for points, _ in shifted],
+            "box": [box for _, box in shifted],
             "score": rows["score"].to_numpy(dtype=np.float64),
         }
     )

@@ -20,8 +20,9 @@ import pandas as pd
 import torch
 
 from adfd.data.crop import apply_window, box_window
+from adfd.data.images import read_rgb
 from adfd.evaluate.store import write_store
-from adfd.train.dataset import read_rgb, to_tensor
+from adfd.train.dataset import to_tensor
 from adfd.train.model import load_model
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,12 @@ log = logging.getLogger(__name__)
 def crop_faces(faces: pd.DataFrame, size: int, margin: float) -> torch.Tensor:
     crops = []
     for frame_file, group in faces.groupby("frame_file", sort=False):
-        frame = read_rgb(frame_file)
+        frame = read_rgb(frame_file)  # the face's stored context crop (or a full frame)
         h, w = frame.shape[:2]
         for row in group.itertuples():
-            window = box_window(np.array([row.x0, row.y0, row.x1, row.y1]), (margin,) * 4, h, w)
+            off = np.array([row.crop_x0, row.crop_y0] * 2, dtype=np.float64)
+            box = np.array([row.x0, row.y0, row.x1, row.y1]) - off
+            window = box_window(box, (margin,) * 4, h, w)
             crop = cv2.resize(apply_window(frame, window), (size, size), cv2.INTER_LINEAR)
             crops.append(to_tensor(crop))
     return torch.stack(crops)
@@ -111,7 +114,7 @@ def run_many(
     stores = {}
     for dataset, shards, out in jobs:
         t0 = time.perf_counter()
-        videos, faces = load_shards(shards)
+        videos, faces = load_shards(shards, margin)
         faces = faces.sort_values(["video_id", "frame_idx", "face_idx"]).reset_index(drop=True)
         faces = faces.assign(score=score_faces(net, faces, size, margin, batch_size, device))
         provenance = {

@@ -35,8 +35,8 @@ def first_training_face(shard: Path) -> dict[str, Any]:
 
 
 def fig4(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
+    from adfd.data.images import read_rgb
     from adfd.synthesis import fig4_masks
-    from adfd.train.dataset import read_rgb
 
     sample = first_training_face(shard)
     frame = read_rgb(sample["frame_path"])
@@ -109,7 +109,7 @@ def fig6(
     faces = faces[faces["frame_idx"] >= 0]
     from adfd.data.shards import load_shards
 
-    _, shard_faces = load_shards(shards)
+    _, shard_faces = load_shards(shards, margin)
     fig, axes = plt.subplots(2, len(chosen), figsize=(2.2 * len(chosen), 4.8), squeeze=False)
     for col, ((_, vid), rec) in enumerate(chosen.iterrows()):
         face = shard_faces[shard_faces["video_id"] == vid].sort_values(["frame_idx", "face_idx"])
@@ -166,8 +166,8 @@ def roc_curves(
 
 
 def fig7(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
+    from adfd.data.images import read_rgb
     from adfd.synthesis import bbmg_variant_masks
-    from adfd.train.dataset import read_rgb
 
     sample = first_training_face(shard)
     frame = read_rgb(sample["frame_path"])

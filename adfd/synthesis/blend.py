@@ -18,10 +18,19 @@ def blend(source: np.ndarray, target: np.ndarray, mask: np.ndarray, ratio: float
 
     source I_s, target I_t: (H, W, 3) uint8; mask: (H, W) float in [0, 1].
     Returns (blended (H, W, 3) uint8, M (H, W) float32).
+
+    float64 and truncation to uint8, as SBI, but only inside the bounding box of M > 0:
+    outside it M = 0 and the result is I_t exactly.
     """
-    m = mask * ratio
-    blended = m[..., None] * source + (1 - m[..., None]) * target
-    return blended.astype(np.uint8), m.astype(np.float32)  # uint8 cast truncates, as SBI
+    out = np.array(target, dtype=np.uint8, copy=True)
+    m = np.asarray(mask)
+    rows = np.flatnonzero(m.max(axis=1) > 0)
+    if rows.size and ratio > 0:
+        cols = np.flatnonzero(m[rows[0] : rows[-1] + 1].max(axis=0) > 0)
+        roi = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        w = m[roi].astype(np.float64)[..., None] * float(ratio)
+        out[roi] = (w * source[roi] + (1 - w) * target[roi]).astype(np.uint8)  # truncates
+    return out, (m * ratio).astype(np.float32)
 
 
 @BLENDS.register("dynamic")

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 
@@ -46,7 +47,7 @@ def hflip(
     if n not in _MIRROR:
         raise ValueError(f"hflip needs 68 or 81 landmarks, got {n}")
     width = image.shape[1]
-    flipped = np.ascontiguousarray(image[:, ::-1])
+    flipped = cv2.flip(image, 1)  # = image[:, ::-1], contiguous
     pts = np.asarray(landmarks, dtype=np.float64)[_MIRROR[n]].copy()
     pts[:, 0] = width - pts[:, 0]
     x0, y0, x1, y1 = np.asarray(box, dtype=np.float64).reshape(-1)[:4]

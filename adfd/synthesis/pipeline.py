@@ -9,7 +9,8 @@ Follows SBI reference §3 (``SBI_Dataset.__getitem__`` -> ``self_blending`` ->
 4. mask (``MASKS``), source/target colour + frequency transform per ``transforms.object``,
    affine on source and mask, elastic on the mask only, blend mask (``BLURS``, or the
    mask's own ``SelfBlurred.finish`` for BBMG), blend (``BLENDS``; Eq. 1/4);
-5. shared pair augmentation (train only);
+5. shared pair augmentation (train only), on the rows of the crop the box crop keeps
+   (``jpeg_context``: the same pixels as augmenting the whole crop);
 6. box crop, random margins (train) or fixed (val), resize to S with INTER_LINEAR.
 
 Randomness: every stage draws from its own generator, seeded from ``rng`` up front, so
@@ -43,6 +44,25 @@ STAGES = (
     "pair",
     "crop",
 )
+
+
+JPEG_MCU = 16  # libjpeg's largest MCU (4:2:0 chroma): 16 x 16 pixels
+
+
+def jpeg_context(window: tuple[int, int, int, int], height: int, width: int):
+    """The image rows that the window needs for the pair augmentation, full width.
+
+    The pair augmentation is pixelwise (RGB shift, HSV, brightness/contrast) and then a
+    JPEG round trip, per 16 x 16 MCU on the image's grid except the decoder's chroma
+    upsampling, which reads one neighbouring chroma sample: rows from the window's MCU row
+    minus one MCU to its last MCU row plus one (or the image edge) give the window's
+    pixels exactly as augmenting the whole image. Full width, because OpenCV's HSV->RGB
+    conversion rounds some column groups differently for another row width
+    (tests/synthesis/test_synth_context.py).
+    """
+    _, y0, _, y1 = window
+    m = JPEG_MCU
+    return 0, max(0, (y0 // m - 1) * m), width, min(height, (-(-y1 // m) + 1) * m)
 
 
 class Pair(NamedTuple):
@@ -145,13 +165,20 @@ def make_training_pair(
     image, lm, bx = landmark_crop(image, lm, bx)
     lm = truncate(lm, streams["truncate"], synthesis_cfg["truncate_p"])
     real, fake, mask = self_blend(image, lm, synthesis_cfg, streams)
-    if train and synthesis_cfg["pair_augment"]["enabled"]:
-        real, fake = pair_augment(real, fake, synthesis_cfg["pair_augment"], streams["pair"])
     if train:
         margins = draw_train_margins(streams["crop"], *data_cfg["train_margin"])
     else:
         margins = (float(data_cfg["test_margin"]),) * 4
     window = box_window(bx, margins, image.shape[0], image.shape[1])
+    if train and synthesis_cfg["pair_augment"]["enabled"]:
+        # on the rows of the landmark crop that the box crop keeps (jpeg_context): the same
+        # pixels as augmenting the whole crop and cutting the window afterwards
+        ctx = jpeg_context(window, image.shape[0], image.shape[1])
+        real, fake = pair_augment(apply_window(real, ctx), apply_window(fake, ctx),
+                                  synthesis_cfg["pair_augment"], streams["pair"])  # fmt: skip
+        mask = apply_window(mask, ctx)
+        x0, y0 = ctx[:2]
+        window = (window[0] - x0, window[1] - y0, window[2] - x0, window[3] - y0)
     size = int(data_cfg["image_size"])
     real, fake, mask = (
         cv2.resize(apply_window(a, window), (size, size), interpolation=cv2.INTER_LINEAR)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from adfd.data.images import read_rgb
 from adfd.synthesis.pipeline import make_training_pair
 
 
@@ -22,15 +23,6 @@ class RealFace(NamedTuple):
     frame: np.ndarray  # (H, W, 3) uint8 RGB
     landmarks: np.ndarray  # (68 | 81, 2) float
     box: np.ndarray  # (4,) x0, y0, x1, y1
-
-
-def _read_rgb(path: str | Path) -> np.ndarray:
-    import cv2
-
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise FileNotFoundError(f"cannot read frame {path}")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def detect_face(name: str, image: np.ndarray) -> RealFace:
@@ -60,7 +52,7 @@ def portrait_faces() -> list[RealFace]:
     hopper = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
     return [
         detect_face("astronaut", skimage.data.astronaut()),
-        detect_face("grace_hopper", _read_rgb(hopper)),
+        detect_face("grace_hopper", read_rgb(hopper)),
     ]
 
 
@@ -73,7 +65,7 @@ def shard_faces(shard: str | Path, limit: int) -> list[RealFace]:
         raise ValueError(f"{shard}: no frame with a face and landmarks")
     pick = np.unique(np.linspace(0, len(rows) - 1, min(limit, len(rows))).astype(int))
     return [
-        RealFace(f"{r.video_id}:{r.frame_idx}", _read_rgb(r.frame_file), r.landmarks, r.box)
+        RealFace(f"{r.video_id}:{r.frame_idx}", read_rgb(r.frame_file), r.landmarks, r.box)
         for r in rows.iloc[pick].itertuples(index=False)
     ]
 

@@ -121,6 +121,25 @@ def warp_affine(
     return img, msk
 
 
+def nonzero_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1), exclusive ends, of the pixels where any channel is non-zero."""
+    flat = mask
+    if mask.ndim == 3:  # channel by channel: numpy's axis=2 max is slow on few channels
+        flat = mask[..., 0].copy()
+        for i in range(1, mask.shape[2]):
+            np.maximum(flat, mask[..., i], out=flat)
+    rows = np.flatnonzero(flat.max(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(flat[rows[0] : rows[-1] + 1].max(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def _grow(box: tuple[int, int, int, int], by: int, height: int, width: int):
+    y0, y1, x0, x1 = box
+    return max(0, y0 - by), min(height, y1 + by), max(0, x0 - by), min(width, x1 + by)
+
+
 def elastic_mask(
     mask: np.ndarray, alpha: float, sigma: float, rng: np.random.Generator
 ) -> np.ndarray:
@@ -129,20 +148,38 @@ def elastic_mask(
     Displacements dx, dy = gaussian_filter(U(-1, 1) noise, sigma) * alpha (scipy defaults:
     mode 'reflect', truncate 4 sigma); the mask is remapped with INTER_NEAREST and
     BORDER_REFLECT_101. alpha_affine = 0 makes the preceding affine an identity: skipped.
+
+    Only where it can matter: |dx|, |dy| <= alpha (the kernel sums to 1, |noise| <= 1), so a
+    pixel farther than alpha + 1 px from the mask's non-zero box samples a zero (reflection
+    at the frame edge cannot bring it back into the box) and stays 0. The fields are computed
+    on that box grown by alpha + 1, from noise drawn on it grown by the kernel radius (clipped
+    to the frame, where the reflection is the full frame's): the same distribution as
+    fields over the whole frame, at a fraction of the cost. float32 throughout (4x faster
+    than float64, within 1e-7 px of scipy's displacement).
     """
     height, width = mask.shape[:2]
-    ksize = 2 * int(4 * sigma + 0.5) + 1  # scipy.ndimage truncate=4.0
-    # float32 throughout: 4x faster than float64 and within 1e-7 px of scipy's displacement
-    noise = rng.random((2, height, width), dtype=np.float32) * 2 - 1
+    box = nonzero_box(mask)
+    if box is None:
+        return mask.copy()
+    radius = int(4 * sigma + 0.5)  # scipy.ndimage truncate=4.0
+    ksize = 2 * radius + 1
+    out_y0, out_y1, out_x0, out_x1 = _grow(box, int(np.ceil(alpha)) + 1, height, width)
+    ny0, ny1, nx0, nx1 = _grow((out_y0, out_y1, out_x0, out_x1), radius, height, width)
+    noise = rng.random((2, ny1 - ny0, nx1 - nx0), dtype=np.float32) * 2 - 1
+    inner = np.s_[out_y0 - ny0 : out_y1 - ny0, out_x0 - nx0 : out_x1 - nx0]
     dx, dy = (
-        cv2.GaussianBlur(n, (ksize, ksize), sigma, borderType=cv2.BORDER_REFLECT) * alpha
+        cv2.GaussianBlur(n, (ksize, ksize), sigma, borderType=cv2.BORDER_REFLECT)[inner] * alpha
         for n in noise
     )
     grid_x, grid_y = np.meshgrid(
-        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+        np.arange(out_x0, out_x1, dtype=np.float32), np.arange(out_y0, out_y1, dtype=np.float32)
     )
-    map_x, map_y = grid_x + dx, grid_y + dy
-    return cv2.remap(mask, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101)
+    warped = cv2.remap(
+        mask, grid_x + dx, grid_y + dy, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REFLECT_101
+    )
+    out = np.zeros_like(mask)
+    out[out_y0:out_y1, out_x0:out_x1] = warped.reshape(out[out_y0:out_y1, out_x0:out_x1].shape)
+    return out
 
 
 def random_affine(

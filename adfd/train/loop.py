@@ -34,10 +34,12 @@ from adfd.train.validate import sbi_validation
 log = logging.getLogger(__name__)
 
 
-def training_samples(shards: list[Path]) -> list[dict[str, Any]]:
+def training_samples(shards: list[Path], margin: float | None = None) -> list[dict[str, Any]]:
+    """Training faces of ``shards`` (refused when their stored context is narrower than
+    ``margin``, the widest crop the caller cuts)."""
     from adfd.data.shards import load_shards, training_faces
 
-    _, faces = load_shards(shards)
+    _, faces = load_shards(shards, margin)
     rows = training_faces(faces)
     return [
         {"frame_path": r.frame_file, "landmarks": r.landmarks, "box": r.box}
@@ -248,7 +250,9 @@ def run(
     log.info("device %s, CUDA_VISIBLE_DEVICES=%s", device,
              os.environ.get("CUDA_VISIBLE_DEVICES", "unset"))  # fmt: skip
 
-    dataset = PairDataset(training_samples(train_shards), experiment, seed)
+    data_cfg = experiment["data"]
+    margin = max(float(data_cfg["train_margin"][1]), float(data_cfg["test_margin"]))
+    dataset = PairDataset(training_samples(train_shards, margin), experiment, seed)
     if len(dataset) < cfg_train["batch_real"]:
         raise ValueError(
             f"{len(dataset)} training faces < one batch of {cfg_train['batch_real']} "
@@ -258,7 +262,7 @@ def run(
         if not val_shards:
             raise ValueError("train.checkpoint best_val needs validation shards (FF++ val)")
         evaluate = sbi_validation(
-            training_samples(val_shards), experiment, seed, device=device,
+            training_samples(val_shards, margin), experiment, seed, device=device,
             workers=cfg_train["workers"], batch_real=2 * cfg_train["batch_real"],
         )  # fmt: skip
         policy = policy_cls(evaluate=evaluate)

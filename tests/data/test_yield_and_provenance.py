@@ -14,6 +14,7 @@ from datamedia import write_mp4
 
 from adfd.cli import main
 from adfd.data.check import write_manifest
+from adfd.data.crop import context_window
 from adfd.data.datasets import VideoEntry
 from adfd.data.preprocess import run_shard
 from adfd.data.preprocess_job import run as run_job
@@ -65,8 +66,11 @@ def test_broken_video_between_two_good_ones_keeps_their_labels(media, tmp_path):
     assert list(videos.status) == ["ok", "unreadable", "ok"]
     faces = pd.read_parquet(out / "faces.parquet")
     assert set(faces.video_id) == {"videos__a", "videos__c"}
-    hopper = cv2.cvtColor(cv2.imread(str(out / "frames/videos__c/0000.png")), cv2.COLOR_BGR2RGB)
-    assert hopper.shape == (480, 400, 3)  # c's own frames, not a neighbour's
+    hopper = cv2.cvtColor(cv2.imread(str(out / "frames/videos__c/0000_0.png")), cv2.COLOR_BGR2RGB)
+    row = faces[faces.video_id == "videos__c"].iloc[0]
+    h, w = 480, 400  # c's own frames (hopper), not a neighbour's
+    x0, y0, x1, y1 = context_window(None, np.array([row.x0, row.y0, row.x1, row.y1]), 0.2, h, w)
+    assert hopper.shape == (y1 - y0, x1 - x0, 3) and x1 <= w and y1 <= h
 
 
 @pytest.fixture(scope="module")

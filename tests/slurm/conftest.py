@@ -42,11 +42,12 @@ SKIP_REASON = (
 )
 
 
-def snakemake_argv(workdir: Path, *targets_and_flags: str) -> list[str]:
+def snakemake_argv(workdir: Path, *targets_and_flags: str, overlays=()) -> list[str]:
     """Targets (and -R lists) first: --configfile takes every following word."""
     return [
         SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), *targets_and_flags, *PROFILES,
-        "--configfile", str(REPO / "demo/config.yaml"), "--directory", str(workdir),
+        "--directory", str(workdir),
+        "--configfile", str(REPO / "demo/config.yaml"), *map(str, overlays),
     ]  # fmt: skip
 
 
@@ -54,17 +55,17 @@ def env() -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: float = 900):
-    res = subprocess.run(snakemake_argv(workdir, *args), env=env(), capture_output=True,
-                         text=True, timeout=timeout)  # fmt: skip
+def run_snakemake(workdir: Path, *args: str, check: bool = True, timeout: float = 900, overlays=()):
+    argv = snakemake_argv(workdir, *args, overlays=overlays)
+    res = subprocess.run(argv, env=env(), capture_output=True, text=True, timeout=timeout)
     if check and res.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}")
     return res
 
 
-def start_snakemake(workdir: Path, *args: str, log: Path) -> subprocess.Popen:
+def start_snakemake(workdir: Path, *args: str, log: Path, overlays=()) -> subprocess.Popen:
     fh = log.open("w")
-    return subprocess.Popen(snakemake_argv(workdir, *args), env=env(), stdout=fh,
+    return subprocess.Popen(snakemake_argv(workdir, *args, overlays=overlays), env=env(), stdout=fh,
                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
 
 

@@ -42,6 +42,8 @@ rule preprocess_shard:
         ),
         distortion=lambda wc: config["evaluation"]["distortions"][wc.distortion],
         allow_download=config["allow_download"],
+        context_margin=config["preprocess"]["context_margin"],
+        crop_format=lambda wc: config["preprocess"]["crop_format"][wc.split],
     script:
         "../scripts/preprocess_shard.py"
 

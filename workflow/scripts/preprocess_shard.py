@@ -17,4 +17,6 @@ with log_to(snakemake.log[0]):
         landmarks=snakemake.params.landmarks,
         distortion=snakemake.params.distortion,
         allow_download=snakemake.params.allow_download,
+        context_margin=snakemake.params.context_margin,
+        crop_format=snakemake.params.crop_format,
     )
