@@ -131,8 +131,8 @@ def blurred_global(layers: np.ndarray, blur_cfg: dict, params: dict) -> np.ndarr
     """M_global^b at crop size: outline eroded (SBI first pass), holes cut, feathered."""
     height, width = layers.shape[:2]
     outline = erode_outline(_small(layers[..., 0], params["size"]), blur_cfg, params)
-    local = _small(channel_max(layers[..., 1:]).astype(np.float32), params["size"])
-    cut = outline.astype(np.float32) * (1 - local / max(local.max(), 1e-12))
+    local = _small(channel_max(layers[..., 1:]).astype(np.float32, copy=False), params["size"])
+    cut = outline.astype(np.float32, copy=False) * (1 - local / max(local.max(), 1e-12))
     return cv2.resize(feather_small(cut, blur_cfg, params), (width, height)).astype(np.float32)
 
 
@@ -141,7 +141,7 @@ def blurred_parts(
 ) -> BlurredParts:
     """M_global^b and each feature's feathered mask (at the local working size, with centroid)."""
     h, w = params_local["size"]
-    small = _small(layers[..., 1:].astype(np.float32), (h, w)).reshape(h, w, -1)
+    small = _small(layers[..., 1:].astype(np.float32, copy=False), (h, w)).reshape(h, w, -1)
     features = []
     for i in range(small.shape[2]):
         layer = small[..., i]

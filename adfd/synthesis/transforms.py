@@ -165,10 +165,13 @@ def elastic_mask(
     ksize = 2 * radius + 1
     out_y0, out_y1, out_x0, out_x1 = _grow(box, int(np.ceil(alpha)) + 1, height, width)
     ny0, ny1, nx0, nx1 = _grow((out_y0, out_y1, out_x0, out_x1), radius, height, width)
-    noise = rng.random((2, ny1 - ny0, nx1 - nx0), dtype=np.float32) * 2 - 1
+    # U(-1, 1) = 2 U(0, 1) - 1, and the kernel sums to 1: G * (2u - 1) = 2 (G * u) - 1
+    noise = rng.random((2, ny1 - ny0, nx1 - nx0), dtype=np.float32)
     inner = np.s_[out_y0 - ny0 : out_y1 - ny0, out_x0 - nx0 : out_x1 - nx0]
     dx, dy = (
-        cv2.GaussianBlur(n, (ksize, ksize), sigma, borderType=cv2.BORDER_REFLECT)[inner] * alpha
+        cv2.GaussianBlur(n, (ksize, ksize), sigma, borderType=cv2.BORDER_REFLECT)[inner]
+        * np.float32(2 * alpha)
+        - np.float32(alpha)
         for n in noise
     )
     grid_x, grid_y = np.meshgrid(
