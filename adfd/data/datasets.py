@@ -155,12 +155,17 @@ def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     return Scan(entries, missing, str(split_file), f"videos of the {split} split")
 
 
+def _read_json(dataset: str, path: Path) -> Any:
+    """An official JSON file; a malformed one raises naming the dataset and the file."""
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{dataset}: {path} is not valid JSON: {err}") from err
+
+
 def _ffpp_pairs(split_file: Path) -> list[tuple[str, str]]:
     """The official split: a JSON list of ``[id, id]`` pairs of 3-digit strings."""
-    try:
-        data = json.loads(split_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise DatasetError(f"ffpp: {split_file} is not valid JSON: {err}") from err
+    data = _read_json("ffpp", split_file)
     if not isinstance(data, list) or not data:
         raise DatasetError(
             f"ffpp: {split_file} must be a non-empty JSON list of id pairs, "
@@ -293,10 +298,7 @@ def _list_dfdcp(root: Path, cfg: dict[str, Any], split: str) -> Scan:
 
 def _dfdcp_meta(json_file: Path) -> dict[str, dict[str, str]]:
     """dataset.json: ``{"<path>.mp4": {"label": "real|fake", "set": "train|test", ...}}``."""
-    try:
-        meta = json.loads(json_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise DatasetError(f"dfdcp: {json_file} is not valid JSON: {err}") from err
+    meta = _read_json("dfdcp", json_file)
     if not isinstance(meta, dict) or not meta:
         raise DatasetError(
             f"dfdcp: {json_file} must be a non-empty JSON object keyed by video path, "

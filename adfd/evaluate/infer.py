@@ -21,6 +21,7 @@ import torch
 
 from adfd.data.crop import apply_window, box_window
 from adfd.data.images import read_rgb
+from adfd.data.shards import in_crop
 from adfd.evaluate.store import write_store
 from adfd.train.dataset import to_tensor
 from adfd.train.model import load_model
@@ -34,8 +35,7 @@ def crop_faces(faces: pd.DataFrame, size: int, margin: float) -> torch.Tensor:
         frame = read_rgb(frame_file)  # the face's stored context crop (or a full frame)
         h, w = frame.shape[:2]
         for row in group.itertuples():
-            off = np.array([row.crop_x0, row.crop_y0] * 2, dtype=np.float64)
-            box = np.array([row.x0, row.y0, row.x1, row.y1]) - off
+            _, box = in_crop(row)
             window = box_window(box, (margin,) * 4, h, w)
             crop = cv2.resize(apply_window(frame, window), (size, size), cv2.INTER_LINEAR)
             crops.append(to_tensor(crop))

@@ -31,7 +31,7 @@ import numpy as np
 
 from adfd.registries import MASKS
 from adfd.synthesis.blur import draw_blur_params, erode_outline, feather_small
-from adfd.synthesis.masks import SelfBlurred, sbi_hull
+from adfd.synthesis.masks import SelfBlurred, channel_max, sbi_hull
 from adfd.synthesis.pipeline import landmark_crop
 
 # paper §3.3: left eye, right eye, nose, mouth (iBUG-68 index groups)
@@ -96,15 +96,6 @@ def bbmg_layers(
     zero = m_landmark.dtype.type(0)
     parts = (np.where(feature_region(landmarks, shape, f), m_landmark, zero) for f in features)
     return np.dstack([m_landmark, *parts])
-
-
-def channel_max(layers: np.ndarray) -> np.ndarray:
-    """Max over the last axis of (H, W, C), one plane at a time (numpy's axis=2 reduction over
-    a few interleaved channels is several times slower)."""
-    out = layers[..., 0].copy()
-    for i in range(1, layers.shape[2]):
-        np.maximum(out, layers[..., i], out=out)
-    return out
 
 
 def split_landmark(layers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from adfd.registries import BLENDS
+from adfd.synthesis.masks import nonzero_box
 
 
 def blend(source: np.ndarray, target: np.ndarray, mask: np.ndarray, ratio: float):
@@ -24,10 +25,9 @@ def blend(source: np.ndarray, target: np.ndarray, mask: np.ndarray, ratio: float
     """
     out = np.array(target, dtype=np.uint8, copy=True)
     m = np.asarray(mask)
-    rows = np.flatnonzero(m.max(axis=1) > 0)
-    if rows.size and ratio > 0:
-        cols = np.flatnonzero(m[rows[0] : rows[-1] + 1].max(axis=0) > 0)
-        roi = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = nonzero_box(m)  # mask >= 0: non-zero is > 0
+    if box is not None and ratio > 0:
+        roi = np.s_[box[0] : box[1], box[2] : box[3]]
         w = m[roi].astype(np.float64)[..., None] * float(ratio)
         out[roi] = (w * source[roi] + (1 - w) * target[roi]).astype(np.uint8)  # truncates
     return out, (m * ratio).astype(np.float32)

@@ -21,6 +21,8 @@ import albumentations as A
 import cv2
 import numpy as np
 
+from adfd.synthesis.masks import nonzero_box
+
 SEED_HIGH = 2**32  # albumentations seeds: numpy default_rng and random.Random accept any int
 
 
@@ -119,20 +121,6 @@ def warp_affine(
     img = cv2.warpAffine(image, matrix, flags=cv2.INTER_LINEAR, **kw)
     msk = cv2.warpAffine(mask, matrix, flags=cv2.INTER_NEAREST, **kw)
     return img, msk
-
-
-def nonzero_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1), exclusive ends, of the pixels where any channel is non-zero."""
-    flat = mask
-    if mask.ndim == 3:  # channel by channel: numpy's axis=2 max is slow on few channels
-        flat = mask[..., 0].copy()
-        for i in range(1, mask.shape[2]):
-            np.maximum(flat, mask[..., i], out=flat)
-    rows = np.flatnonzero(flat.max(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(flat[rows[0] : rows[-1] + 1].max(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def _grow(box: tuple[int, int, int, int], by: int, height: int, width: int):

@@ -128,8 +128,8 @@ class _Slice:
 @pytest.mark.parametrize("shift", [(0, 0), (-150, 0), (0, 200)])
 def test_elastic_on_the_mask_box_equals_the_full_frame_fields(face, shift):
     """Same noise: the fields computed only around the mask give the full-frame result."""
-    from adfd.synthesis.masks import sbi_hull
-    from adfd.synthesis.transforms import _grow, elastic_mask, nonzero_box
+    from adfd.synthesis.masks import nonzero_box, sbi_hull
+    from adfd.synthesis.transforms import _grow, elastic_mask
 
     image, landmarks, _ = _padded(face)
     landmarks = landmarks + np.array(shift)  # (-150, 0): the hull meets the left edge
