@@ -16,10 +16,14 @@ import numpy as np
 FORMATS = ("png", "npy")
 
 
-def write_image(path: str | Path, rgb: np.ndarray, fmt: str) -> str:
-    """Write ``rgb`` ((H, W, 3) uint8) as ``path`` + ``.png`` | ``.npy``; return the file name."""
+def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"unknown preprocess.crop_format '{fmt}'; allowed: {', '.join(FORMATS)}")
+
+
+def write_image(path: str | Path, rgb: np.ndarray, fmt: str) -> str:
+    """Write ``rgb`` ((H, W, 3) uint8) as ``path`` + ``.png`` | ``.npy``; return the file name."""
+    check_format(fmt)
     target = Path(f"{path}.{fmt}")
     if fmt == "npy":
         np.save(target, np.ascontiguousarray(rgb, dtype=np.uint8), allow_pickle=False)

@@ -5,9 +5,9 @@ the raw frame (Table 10 robustness, applied before detection), detect faces, pre
 landmarks inside every box, and save each face's context window (``adfd.data.crop``: every
 training and test crop of it, both flips) as PNG or raw NPY (``adfd.data.images``), not the
 full frame: a fraction of the disk and of the loader's decode, the same pixels for every
-crop. Unlike the
-reference scripts, a bad video never stops the shard: it is recorded with a status and the
-error message (reference §7), and the shard is written atomically (temp dir, then rename).
+crop. Unlike the reference scripts, a bad video never stops the shard: it is recorded with
+a status and the error message (reference §7), and the shard is written atomically (temp
+dir, then rename).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from adfd.data.crop import apply_window, context_window
 from adfd.data.datasets import VideoEntry
 from adfd.data.detect import Detector, build_detector
-from adfd.data.images import FORMATS, write_image
+from adfd.data.images import check_format, write_image
 from adfd.data.landmarks import LandmarkPredictor, build_landmarks
 from adfd.data.video import read_frames
 
@@ -114,8 +114,7 @@ def run_shard(
     """
     if not 0 <= context_margin <= 2:
         raise ValueError(f"preprocess.context_margin {context_margin} not in [0, 2]")
-    if crop_format not in FORMATS:
-        raise ValueError(f"unknown preprocess.crop_format '{crop_format}'; allowed: {FORMATS}")
+    check_format(crop_format)  # before any video is read
     out_dir = Path(out_dir)
     ids = [e.video_id for e in entries]
     if len(set(ids)) != len(ids):
@@ -171,7 +170,7 @@ def _process_video(
     detector: Detector,
     predictor: LandmarkPredictor | None,
     distort: Callable[[np.ndarray], np.ndarray] | None,
-    store: tuple[float, str] = (0.2, "png"),
+    store: tuple[float, str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     row = {
         "video_id": entry.video_id,
