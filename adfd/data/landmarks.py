@@ -1,4 +1,4 @@
-"""Facial landmark predictors, registered in ``LANDMARKS`` (SBI reference §2).
+"""Facial landmark predictors, registered in ``LANDMARKS`` (docs/sbi-recipe.md §2).
 
 - ``dlib81``: codeniko's ``shape_predictor_81_face_landmarks.dat`` as SBI uses it (the user
   supplies the file); slots 68..80 are reordered after prediction as SBI's

@@ -1,4 +1,4 @@
-"""Per-shard face preprocessing (SBI reference §2; shard contract in docs/architecture.md).
+"""Per-shard face preprocessing (docs/sbi-recipe.md §2; shard contract in docs/architecture.md).
 
 For each video: sample frames with linspace over the container count, optionally distort
 the raw frame (Table 10 robustness, applied before detection), detect faces, predict
@@ -6,7 +6,7 @@ landmarks inside every box, and save each face's context window (``adfd.data.cro
 training and test crop of it, both flips) as PNG or raw NPY (``adfd.data.images``), not the
 full frame: a fraction of the disk and of the loader's decode, the same pixels for every
 crop. Unlike the reference scripts, a bad video never stops the shard: it is recorded with
-a status and the error message (reference §7), and the shard is written atomically (temp
+a status and the error message (docs/sbi-recipe.md §7), and the shard is written atomically (temp
 dir, then rename).
 """
 

@@ -1,6 +1,6 @@
 """Read preprocessed shards back (contract in docs/architecture.md "Preprocessed shard").
 
-``training_faces`` mirrors SBI's per-frame face choice (reference §2 "Per-sample face
+``training_faces`` mirrors SBI's per-frame face choice (docs/sbi-recipe.md §2 "Per-sample face
 selection"): the largest face (``face_idx`` 0) of each saved frame, with its landmarks and
 box. Because landmarks are predicted inside the detector box, no IoU matching is needed.
 """

@@ -1,9 +1,9 @@
-"""Frame sampling and sequential video reading (SBI reference §2 "Frame sampling", §7).
+"""Frame sampling and sequential video reading (docs/sbi-recipe.md §2 "Frame sampling", §7).
 
 Frames are sampled with ``linspace(0, N - 1, n, dtype=int)`` over the container's frame
 count N, as both SBI preprocessing scripts do. Unlike the reference, the return value of
 every read is checked: ``CAP_PROP_FRAME_COUNT`` can overstate the readable frames
-(reference §7 "End-of-stream bug"), so frames past the end of the stream are counted as
+(docs/sbi-recipe.md §7 "End-of-stream bug"), so frames past the end of the stream are counted as
 missing instead of crashing, and undecodable files come back with status ``unreadable``.
 """
 

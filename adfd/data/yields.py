@@ -1,7 +1,7 @@
 """Frame and face yield of preprocessed shards, summarised per dataset/split/distortion.
 
-Every fallback of preprocessing is counted here instead of disappearing (users.md,
-"fallback accounting"): videos per status (``ok``, ``no_face``, ``unreadable``, ``error``),
+Every fallback of preprocessing is counted here instead of disappearing (no silent
+fallbacks): videos per status (``ok``, ``no_face``, ``unreadable``, ``error``),
 short streams (fewer frames read than sampled: the container count overstated the stream),
 frames with a face, faces per frame, and faces below half the frame's largest, which stay in
 the shard and are dropped only by the evaluation protocol (``min_face_ratio``).

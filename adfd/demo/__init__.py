@@ -1,7 +1,7 @@
 """Embedded demo data: small versions of the five benchmarks, built from real faces.
 
 ``build(root, seed)`` writes FF++, Celeb-DF-v2, DFDC, DFDC-Preview and FFIW-10K in their
-official layouts (shared/reference/sbi-reference.md §1) under ``root``, from the real faces
+official layouts (docs/sbi-recipe.md §1) under ``root``, from the real faces
 that ship inside installed packages (``adfd.demo.faces``), filmed with seeded camera motion
 (``adfd.demo.motion``) and manipulated between different people with classical face-swap and
 reenactment recipes (``adfd.demo.manipulate``). The people are split into a training pool

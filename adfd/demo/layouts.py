@@ -1,6 +1,6 @@
 """The five benchmarks' official on-disk layouts, filled with demo videos.
 
-Layouts and split/label files follow shared/reference/sbi-reference.md §1: FF++
+Layouts and split/label files follow docs/sbi-recipe.md §1: FF++
 (``original_sequences/youtube/raw/videos``, ``manipulated_sequences/<method>/raw/videos`` and
 ``{train,val,test}.json`` pair lists), Celeb-DF-v2 (``<folder>/videos/`` + the testing list
 with flag 1 = real), DFDC (``videos/`` + ``labels.csv`` with 1 = fake), DFDC-Preview

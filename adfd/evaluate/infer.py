@@ -1,6 +1,6 @@
 """Score every detected face of a preprocessed test set into the prediction store.
 
-Crops use the detector box with the fixed test margin (12.5 % per side, reference §5),
+Crops use the detector box with the fixed test margin (12.5 % per side, docs/sbi-recipe.md §5),
 resized to the training size, scaled to [0, 1]; score = softmax[:, 1]. Videos without any
 face get one store row with ``frame_idx = -1`` and a NaN score so the protocol's 0.5
 fallback is applied, and counted, downstream.

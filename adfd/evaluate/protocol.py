@@ -6,7 +6,7 @@ Each protocol returns one row per *unit* with ``video_id, label, subset, score, 
 (``fallback`` = the unit got ``no_face_score`` for lack of a face); the AUC is computed over
 units, and the bootstrap always resamples *videos* (all units of a drawn video together).
 
-- ``sbi_video`` (SBI, reference §5, paper §4.1): faces whose box area is below
+- ``sbi_video`` (SBI, docs/sbi-recipe.md §5, paper §4.1): faces whose box area is below
   ``min_face_ratio`` x the frame's largest face are dropped, frame score = max over the
   remaining faces, video score = mean over frames with a face, a video without any face
   scores ``no_face_score`` (0.5). Unit: video.

@@ -1,4 +1,4 @@
-"""Blending (paper Eq. 1, Table 7; SBI reference §3 step 4e).
+"""Blending (paper Eq. 1, Table 7; docs/sbi-recipe.md §3 step 4e).
 
 I_sb = M * I_s + (1 - M) * I_t, where M is the blurred blend mask times the blend ratio:
 ``dynamic`` draws the ratio uniformly from the list entries (SBI [0.25, 0.5, 0.75, 1, 1, 1]),

@@ -1,11 +1,11 @@
-"""Boundary blur of the blend mask (paper Table 4, Fig. 4-5; SBI reference §3 ``get_blend_mask``).
+"""Boundary blur of the blend mask (paper Table 4, Fig. 4-5; docs/sbi-recipe.md §3 ``get_blend_mask``).
 
 SBI's blend mask, for every operator registered in ``BLURS``:
 
 1. resize the mask bilinearly to (h, w), each drawn uniformly from 192..256;
 2. first pass with odd kernel k1, ``/= max``, then ``[< 1] = 0``: on a float32 mask this is
    exactly an erosion by a k1 x k1 square, on uint8 value 1 none (the blur rounds back to
-   {0, 1}), on uint8 value 255 slightly less than k1 (reference §3, §8 table);
+   {0, 1}), on uint8 value 255 slightly less than k1 (docs/sbi-recipe.md §3, §8 table);
 3. second pass with odd kernel k2 (Gaussian: sigma2 drawn from 5..45), ``/= max``;
 4. resize back to (W, H) bilinearly.
 
@@ -112,7 +112,7 @@ def first_pass(mask: np.ndarray, op: Callable, k1: int) -> np.ndarray:
     """Step 2: blur with k1 (sigma from the kernel), ``/= max``, ``[< 1] = 0``.
 
     float32 masks: exactly an erosion by a k1 x k1 square; uint8 value 1: none; uint8 value
-    255: slightly less than k1 (reference §8 table).
+    255: slightly less than k1 (docs/sbi-recipe.md §8 table).
     """
     out = _normalise(op(mask, k1, 0))
     out[out < 1] = 0

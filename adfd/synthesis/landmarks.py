@@ -1,4 +1,4 @@
-"""Landmark handling before mask generation (SBI reference §2 reorder, §3 steps 2 and 4a).
+"""Landmark handling before mask generation (docs/sbi-recipe.md §2 reorder, §3 steps 2 and 4a).
 
 - ``hflip``: horizontal flip of the frame with the left<->right landmark index remap for iBUG-68
   and for dlib-81 whose forehead points 68..80 already run temple to temple (so the flip

@@ -1,4 +1,4 @@
-"""SLADD's local masks (paper Table 2 rows 3-4; reference §6 "SLADD local masks").
+"""SLADD's local masks (paper Table 2 rows 3-4; docs/sbi-recipe.md §6 "SLADD local masks").
 
 Registered in ``MASKS``:
 - ``sladd_local``: one of SLADD's ten local regions, uniform, from landmarks 0..67;

@@ -1,11 +1,11 @@
-"""Mask generation (paper Tables 2-3; SBI reference §3 step 4b, §6 "LAL", §8 table).
+"""Mask generation (paper Tables 2-3; docs/sbi-recipe.md §3 step 4b, §6 "LAL", §8 table).
 
 Registered in ``MASKS``:
 - ``sbi_hull``: SBI's fallback "global" mask, the convex hull of all landmarks given
   (81, or 68 after truncation) filled with ``cv2.fillConvexPoly``.
 - ``lal``: the Face X-ray "landmark augmentation library" as SBI uses it
   (``random_get_hull``): one of four hull types ``dfl_full``, ``extended``, ``components``,
-  ``facehull`` chosen uniformly, built from the landmark index groups of reference §6.
+  ``facehull`` chosen uniformly, built from the landmark index groups of docs/sbi-recipe.md §6.
 
 Both draw with the configured canvas ``dtype`` (uint8 | float32), drawn ``value`` (1 | 255) and
 ``line_type`` (LINE_8 | LINE_AA): Table 3's axes. The line type is applied to every polygon;
@@ -109,7 +109,7 @@ def _pts(landmarks: np.ndarray, *groups: range | int) -> np.ndarray:
 
 
 def dfl_full_parts(lm: np.ndarray) -> list[np.ndarray]:
-    """LAL ``dfl_full``: jaw + mouth, nose ridge, eyes + brows (reference §6)."""
+    """LAL ``dfl_full``: jaw + mouth, nose ridge, eyes + brows (docs/sbi-recipe.md §6)."""
     return [
         _pts(lm, range(0, 17), range(48, 68), 0, 8, 16),
         _pts(lm, range(27, 31), 33),
@@ -118,7 +118,7 @@ def dfl_full_parts(lm: np.ndarray) -> list[np.ndarray]:
 
 
 def components_parts(lm: np.ndarray) -> list[np.ndarray]:
-    """LAL ``components``: 8 hulls (jaws, cheeks, "nose ridge", eyes, nose; reference §6)."""
+    """LAL ``components``: 8 hulls (jaws, cheeks, "nose ridge", eyes, nose; docs/sbi-recipe.md §6)."""
     return [
         _pts(lm, range(0, 9), 17),  # right jaw
         _pts(lm, range(8, 17), 26),  # left jaw

@@ -1,6 +1,6 @@
 """One SBI training pair: mask generation -> source-target preprocessing -> blending.
 
-Follows SBI reference §3 (``SBI_Dataset.__getitem__`` -> ``self_blending`` ->
+Follows docs/sbi-recipe.md §3 (``SBI_Dataset.__getitem__`` -> ``self_blending`` ->
 ``dynamic_blend``) with every axis of paper Table 1 built by name from ``synthesis`` config:
 
 1. hflip (train only, p = ``hflip_p``) with landmark and box remap;
@@ -187,7 +187,7 @@ def make_training_pair(
     return Pair(real, fake, np.clip(mask, 0.0, 1.0).astype(np.float32))
 
 
-# Fig. 4: SBI's baseline blur (reference §3): 192..256 px, k1, k2 in {5..25 odd}, sigma2 5..45.
+# Fig. 4: SBI's baseline blur (docs/sbi-recipe.md §3): 192..256 px, k1, k2 in {5..25 odd}, sigma2 5..45.
 FIG4_BLUR = {"name": "gaussian", "resize": [192, 256], "kernel": [5, 25], "sigma2": [5, 45]}
 
 

@@ -1,6 +1,6 @@
-"""Source-target preprocessing and pair augmentation (paper Tables 5-6; SBI reference §3 4c-4d, 5).
+"""Source-target preprocessing and pair augmentation (paper Tables 5-6; docs/sbi-recipe.md §3 4c-4d, 5).
 
-albumentations 1.x arguments of the reference, mapped explicitly to 2.0.8 (environment.md):
+albumentations 1.x arguments of the reference, mapped explicitly to 2.0.8 (docs/environment.md):
 ``RGBShift(r/g/b_shift_limit)``, ``HueSaturationValue(hue/sat/val_shift_limit)``,
 ``RandomBrightnessContrast(brightness_limit, contrast_limit)``, ``Sharpen(alpha, lightness)``
 keep their names; ``ImageCompression(quality_lower=40, quality_upper=100)`` becomes
@@ -10,7 +10,7 @@ and re-seeded per call from the caller's ``rng``.
 
 ``RandomDownScale`` (SBI's own transform), the affine and the elastic warp are written here
 with OpenCV from the reference facts, so the elastic runs on the mask only (SBI warps the
-source too and throws it away: reference §7, two thirds of the loader time).
+source too and throws it away: docs/sbi-recipe.md §7, two thirds of the loader time).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 SBI's ``.tar`` files are ``torch.save({"model": state_dict, ...})`` of
 ``EfficientNet.from_name("efficientnet-b4", num_classes=2)`` (efficientnet_pytorch 0.7.1,
-reference §4). Its static "same" padding, BN eps 1e-3 and Swish match timm's
+docs/sbi-recipe.md §4). Its static "same" padding, BN eps 1e-3 and Swish match timm's
 ``tf_efficientnet_b4`` (TF "same" padding computed per input), so the conversion is a
 renaming of keys; tests check the logits against efficientnet_pytorch itself. Blocks are
 numbered flat there (``_blocks.N``) and per stage in timm (``blocks.S.I``): both list the

@@ -15,7 +15,7 @@ from typing import Any
 import timm
 import torch
 
-NUM_CLASSES = 2  # real / fake logits; score = softmax[:, 1] (reference §4)
+NUM_CLASSES = 2  # real / fake logits; score = softmax[:, 1] (docs/sbi-recipe.md §4)
 
 
 def create_model(model_cfg: dict[str, Any], *, allow_download: bool = False) -> torch.nn.Module:

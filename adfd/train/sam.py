@@ -2,7 +2,7 @@
 
 Two passes per step: ``first_step`` moves the weights to ``w + rho * g / ||g||`` (the
 sharpest nearby point), ``second_step`` restores ``w`` and lets the base optimiser step with
-the gradient taken at the perturbed point. Non-adaptive, as SBI uses it (reference §4).
+the gradient taken at the perturbed point. Non-adaptive, as SBI uses it (docs/sbi-recipe.md §4).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Checkpoint policies (reference §4 "Validation", "Checkpoints").
+"""Checkpoint policies (docs/sbi-recipe.md §4 "Validation", "Checkpoints").
 
 ``last``: the final epoch (SBI README). ``best_val``: the epoch with the best frame-level
 AUC on a held-out *SBI validation set*: the FF++ validation real videos with their

@@ -1,4 +1,4 @@
-"""list_videos on tiny trees in each benchmark's official layout (SBI reference §1)."""
+"""list_videos on tiny trees in each benchmark's official layout (docs/sbi-recipe.md §1)."""
 
 from __future__ import annotations
 

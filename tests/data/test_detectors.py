@@ -1,4 +1,4 @@
-"""Detector backends on real faces (SBI reference §2; environment.md)."""
+"""Detector backends on real faces (docs/sbi-recipe.md §2; docs/environment.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""dlib landmark predictors inside detector boxes (SBI reference §2)."""
+"""dlib landmark predictors inside detector boxes (docs/sbi-recipe.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Malformed official split files fail with the file and the line or key (reference §1)."""
+"""Malformed official split files fail with the file and the line or key (docs/sbi-recipe.md §1)."""
 
 from __future__ import annotations
 

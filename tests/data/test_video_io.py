@@ -1,4 +1,4 @@
-"""Frame sampling and reading, including broken and truncated files (reference §2, §7)."""
+"""Frame sampling and reading, including broken and truncated files (docs/sbi-recipe.md §2, §7)."""
 
 from __future__ import annotations
 

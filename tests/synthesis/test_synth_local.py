@@ -1,4 +1,4 @@
-"""SLADD local masks (reference §6) and Table 2's LAL-or-local choice, on a real face."""
+"""SLADD local masks (docs/sbi-recipe.md §6) and Table 2's LAL-or-local choice, on a real face."""
 
 from __future__ import annotations
 

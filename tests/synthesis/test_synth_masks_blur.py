@@ -1,4 +1,4 @@
-"""Masks and blend-mask blur: the measured erosion behaviour of reference §3/§8 and Fig. 4-5."""
+"""Masks and blend-mask blur: the measured erosion behaviour of docs/sbi-recipe.md §3/§8 and Fig. 4-5."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _disc(dtype, value, line_type=cv2.LINE_8):
 
 @pytest.mark.parametrize(
     ("dtype", "value", "kept"),
-    # reference §8: 224 px disc, radius 60 (11289 px), k1 = 15
+    # docs/sbi-recipe.md §8: 224 px disc, radius 60 (11289 px), k1 = 15
     [(np.float32, 1, 8149), (np.float32, 255, 8149), (np.uint8, 255, 8781)],
 )
 def test_first_pass_matches_reference_measurement(dtype, value, kept):
