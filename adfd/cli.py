@@ -163,13 +163,26 @@ def cmd_datasets_yield(args) -> int:
 
 
 def cmd_synth_preview(args) -> int:
-    from adfd.synthesis.preview import preview_row
+    from adfd.synthesis.preview import preview_grid
 
     config = load_config([Path(p) for p in args.configfile + args.sub_configfile])
-    out = preview_row(
-        config, args.table, args.row, args.out, n=args.n, seed=args.seed, frames=args.frames
-    )
-    print(out)
+    resolved = build_matrix(config).row(args.table, args.row).resolved
+    if args.frames is None:
+        from adfd.demo.faces import portrait_faces
+
+        faces = portrait_faces()
+    else:
+        from adfd.data.shards import shard_faces
+
+        if not Path(args.frames).is_dir():
+            raise UserError(f"--frames {args.frames}: no such shard directory")
+        faces = shard_faces(args.frames, args.n)
+    out = args.out or Path(f"results/preview/{args.table}_{args.row}.png")
+    mask = resolved["synthesis"]["mask"]
+    own = mask.get(mask["name"]) or {}  # the mask's own options, e.g. mask.bbmg
+    title = f"{args.table} row {args.row}: mask {mask['name']} {own or ''}".strip()
+    print(preview_grid(faces, resolved["synthesis"], resolved["data"], out, n=args.n,
+                       seed=args.seed, title=title))  # fmt: skip
     return 0
 
 
