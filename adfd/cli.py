@@ -147,10 +147,10 @@ def cmd_datasets_check(args) -> int:
 def cmd_datasets_yield(args) -> int:
     from adfd.data.yields import find_groups, format_yield, summarize_yield
 
-    groups = find_groups([Path(p) for p in args.dirs or ["results/preprocess"]])
+    dirs = args.dirs or ["results/preprocess"]
+    groups = find_groups([Path(p) for p in dirs])
     if not groups:
-        print(f"no shard directories (shard-NNN with videos.parquet) under {args.dirs}")
-        return 1
+        raise UserError(f"no shard directories (shard-NNN with videos.parquet) under {dirs}")
     out = {}
     for group, dirs in groups.items():
         summary = summarize_yield(dirs)

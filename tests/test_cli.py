@@ -82,6 +82,10 @@ USER_ERRORS = {
         lambda t: ["--configfile", str(t), "plan"],
         "cannot read config file ",
     ),
+    "no shards": (
+        lambda t: ["datasets", "yield", str(t)],
+        "no shard directories (shard-NNN with videos.parquet) under ",
+    ),
     "unknown dataset": (
         lambda t: ["datasets", "check", "--dataset", "nope"],
         "unknown dataset(s) nope; configured: ",
