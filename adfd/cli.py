@@ -9,8 +9,8 @@ adfd datasets yield [results/preprocess/cdf/test/raw ...]
 adfd synth preview table12 3 [--out grid.png] [--n 8] [--seed 0] [--frames SHARD_DIR]
 
 A user's mistake (a config value the schema rejects, an unknown table or row, a missing file)
-is answered with one line ``adfd: error: <message>`` on stderr and exit status 2; ``adfd
---debug ...`` shows its traceback instead.
+is answered with ``adfd: error: <message>`` on stderr (one line per problem) and exit status
+2; ``adfd --debug ...`` shows its traceback instead. Other exceptions are bugs and keep theirs.
 """
 
 from __future__ import annotations

@@ -74,6 +74,21 @@ USER_ERRORS = {
     ),
     "unknown table": (lambda t: ["target", "table99", "1"], "unknown table 'table99'; known: "),
     "unknown row": (lambda t: ["target", "table7", "3"], "table7 has rows 1..2, not 3"),
+    "two schema errors, one line each": (
+        lambda t: [
+            "--configfile",
+            bad_config(t, "baseline:\n  train:\n    epochs: -3\n    batch_real: 0\n"),
+            "plan",
+        ],
+        [
+            "config error at baseline.train.batch_real: 0 is less than the minimum of 1",
+            "config error at baseline.train.epochs: -3 is less than the minimum of 1",
+        ],
+    ),
+    "row reference": (
+        lambda t: ["diff-rows", "table3:4", "table3"],
+        "'table3': expected TABLE:ROW",
+    ),
     "missing config file": (
         lambda t: ["--configfile", str(t / "nope.yaml"), "plan"],
         "config file not found: ",
@@ -95,15 +110,21 @@ USER_ERRORS = {
 
 @pytest.mark.parametrize("case", USER_ERRORS, ids=list(USER_ERRORS))
 def test_user_error_is_one_line_and_exit_2(case, tmp_path):
-    argv, message = USER_ERRORS[case]
+    """One ``adfd: error:`` line per problem on stderr, nothing on stdout, exit 2; with
+    ``--debug`` the traceback ends in the same message."""
+    argv, messages = USER_ERRORS[case]
+    messages = [messages] if isinstance(messages, str) else messages
     argv = argv(tmp_path)
     done = adfd(*argv)
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
+    assert "Traceback" not in done.stderr, done.stderr
     lines = done.stderr.splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    assert lines[0].startswith("adfd: error: " + message), lines[0]
+    assert len(lines) == len(messages), done.stderr
+    for line, message in zip(lines, messages, strict=True):
+        assert line.startswith("adfd: error: " + message), line
     debug = adfd("--debug", *argv)
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr
-    assert message in debug.stderr.splitlines()[-1]
+    tail = debug.stderr.splitlines()[-len(messages) :]
+    assert all(m in t for m, t in zip(messages, tail, strict=True)), debug.stderr
