@@ -7,6 +7,10 @@ adfd demo-data results/demo_data --seed 0
 adfd datasets check [--configfile ...] [--probe] [--dataset cdf]
 adfd datasets yield [results/preprocess/cdf/test/raw ...]
 adfd synth preview table12 3 [--out grid.png] [--n 8] [--seed 0] [--frames SHARD_DIR]
+
+A user's mistake (a config value the schema rejects, an unknown table or row, a missing file)
+is answered with ``adfd: error: <message>`` on stderr (one line per problem) and exit status
+2; ``adfd --debug ...`` shows its traceback instead. Other exceptions are bugs and keep theirs.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from adfd.config import build_matrix, load_config
 from adfd.config.canonical import drop_inert
+from adfd.errors import NotFoundError, UserError
 
 
 def _matrix(args):
@@ -87,6 +92,8 @@ def cmd_diff_rows(args) -> int:
     sides = []
     for ref in (args.a, args.b):
         table, _, index = ref.partition(":")
+        if not index.isdigit():
+            raise UserError(f"'{ref}': expected TABLE:ROW, e.g. table3:4")
         sides.append(flat(drop_inert(matrix.row(table, int(index)).resolved)))
     keys = sorted(set(sides[0]) | set(sides[1]))
     diffs = [(k, sides[0].get(k, "<inert>"), sides[1].get(k, "<inert>")) for k in keys]
@@ -114,8 +121,9 @@ def cmd_datasets_check(args) -> int:
     names = args.dataset or list(config["datasets"])
     unknown = sorted(set(names) - set(config["datasets"]))
     if unknown:
-        print(f"unknown dataset(s) {unknown}; configured: {', '.join(config['datasets'])}")
-        return 2
+        raise NotFoundError(
+            f"unknown dataset(s) {', '.join(unknown)}; configured: {', '.join(config['datasets'])}"
+        )
     status, results = 0, {}
     for name in names:
         try:
@@ -139,10 +147,10 @@ def cmd_datasets_check(args) -> int:
 def cmd_datasets_yield(args) -> int:
     from adfd.data.yields import find_groups, format_yield, summarize_yield
 
-    groups = find_groups([Path(p) for p in args.dirs or ["results/preprocess"]])
+    dirs = args.dirs or ["results/preprocess"]
+    groups = find_groups([Path(p) for p in dirs])
     if not groups:
-        print(f"no shard directories (shard-NNN with videos.parquet) under {args.dirs}")
-        return 1
+        raise UserError(f"no shard directories (shard-NNN with videos.parquet) under {dirs}")
     out = {}
     for group, dirs in groups.items():
         summary = summarize_yield(dirs)
@@ -155,19 +163,35 @@ def cmd_datasets_yield(args) -> int:
 
 
 def cmd_synth_preview(args) -> int:
-    from adfd.synthesis.preview import preview_row
+    from adfd.synthesis.preview import preview_grid
 
     config = load_config([Path(p) for p in args.configfile + args.sub_configfile])
-    out = preview_row(
-        config, args.table, args.row, args.out, n=args.n, seed=args.seed, frames=args.frames
-    )
-    print(out)
+    resolved = build_matrix(config).row(args.table, args.row).resolved
+    if args.frames is None:
+        from adfd.demo.faces import portrait_faces
+
+        faces = portrait_faces()
+    else:
+        from adfd.data.shards import shard_faces
+
+        if not Path(args.frames).is_dir():
+            raise UserError(f"--frames {args.frames}: no such shard directory")
+        faces = shard_faces(args.frames, args.n)
+    out = args.out or Path(f"results/preview/{args.table}_{args.row}.png")
+    mask = resolved["synthesis"]["mask"]
+    own = mask.get(mask["name"]) or {}  # the mask's own options, e.g. mask.bbmg
+    title = f"{args.table} row {args.row}: mask {mask['name']} {own or ''}".strip()
+    print(preview_grid(faces, resolved["synthesis"], resolved["data"], out, n=args.n,
+                       seed=args.seed, title=title))  # fmt: skip
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="adfd", description=__doc__.splitlines()[0])
     parser.add_argument("--configfile", action="append", default=[], help="overlay config")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of a user error (bad config...)"
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("plan", help="table rows -> run ids, unique runs, evaluation jobs")
     p.add_argument("--table")
@@ -215,7 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--configfile", dest="sub_configfile", action="append", default=[])
     s.set_defaults(func=cmd_synth_preview)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as err:
+        if args.debug:
+            raise
+        for line in str(err).splitlines() or [type(err).__name__]:
+            print(f"{parser.prog}: error: {line}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -82,8 +82,8 @@ def bench_step(args, device, precision: str, channels_last: bool) -> dict:
 
 def bench_loader(args, workers: int) -> dict | str:
     try:
+        from adfd.data.shards import training_samples
         from adfd.train.dataset import PairDataset, collate_pairs
-        from adfd.train.loop import training_samples
     except ImportError as err:  # e.g. no albumentations on the GPU image
         return f"loader skipped: {err}"
     if not args.shards:

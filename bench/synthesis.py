@@ -39,9 +39,9 @@ from scipy.ndimage import gaussian_filter
 
 from adfd.data.crop import apply_window, context_window
 from adfd.data.images import read_rgb, write_image
+from adfd.demo.faces import portrait_faces
 from adfd.synthesis import make_training_pair
 from adfd.synthesis.masks import LAL_HULLS
-from adfd.synthesis.preview import portrait_faces
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 GPU_STEP_MS, PAIRS_PER_STEP, NODE_CORES = 143.0, 16, 16  # bench/train_step.py on an H200
@@ -94,7 +94,7 @@ def make_frames(folder: pathlib.Path) -> list[dict]:
     return frames
 
 
-# ---- the literal reference recipe (docs/sbi-recipe.md §3), kept here as the yardstick -------------
+# ---- the literal reference recipe (docs/sbi-recipe.md §3), kept here as the yardstick ----------
 
 
 def literal_transforms() -> dict:

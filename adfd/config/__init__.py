@@ -2,6 +2,6 @@
 
 from adfd.config.load import deep_merge, load_config
 from adfd.config.matrix import Matrix, build_matrix
-from adfd.config.resolve import ConfigError
+from adfd.config.schema import ConfigError
 
 __all__ = ["ConfigError", "Matrix", "build_matrix", "deep_merge", "load_config"]

@@ -19,13 +19,6 @@ from typing import Any
 InertRule = tuple[Callable[[dict[str, Any]], bool], str, str]
 
 
-def _get(cfg: dict[str, Any], dotted: str) -> Any:
-    node: Any = cfg
-    for part in dotted.split("."):
-        node = node[part]
-    return node
-
-
 def _nrs_off(c):
     return not c["nrs"]["enabled"]
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import yaml
 
+from adfd.config.schema import ConfigError, validate_config
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
-SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -29,12 +30,22 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    """The mapping in YAML file ``path``; a missing, unreadable or non-mapping file raises
+    :class:`ConfigError` naming the file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        reason = " ".join(str(err).split())
+        raise ConfigError(f"{path}: not valid YAML: {reason}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     return data
 
 
@@ -44,7 +55,5 @@ def load_config(paths: list[Path] | None = None, *, validate: bool = True) -> di
     for path in paths or []:
         config = deep_merge(config, read_yaml(Path(path)))
     if validate:
-        from adfd.config.schema import validate_config
-
         validate_config(config)
     return config

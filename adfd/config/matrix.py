@@ -2,8 +2,7 @@
 
 ``build_matrix(config)`` is called once when the Snakemake DAG is built (and by
 ``adfd plan``). It resolves and validates every row, dedupes identical training runs by their
-canonical run id, and lists the evaluation jobs (run x test set x distortion) and the
-preprocessing units they need.
+canonical run id, and lists the evaluation jobs (run x test set x distortion).
 """
 
 from __future__ import annotations
@@ -12,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adfd.config.canonical import canonical_form, run_id
-from adfd.config.resolve import ConfigError, resolve_row
-
-TEST_SPLIT = "test"
+from adfd.config.resolve import resolve_row
+from adfd.config.schema import ConfigError
+from adfd.errors import NotFoundError
 
 
 @dataclass
@@ -59,19 +58,12 @@ class Matrix:
         return sorted(out)
 
     def row(self, table: str, index: int) -> Row:
-        rows = self.table_rows(table)
         if table not in self.tables:
-            raise KeyError(f"unknown table '{table}'; known: {', '.join(self.tables)}")
+            raise NotFoundError(f"unknown table '{table}'; known: {', '.join(self.tables)}")
+        rows = self.table_rows(table)
         if not 1 <= index <= len(rows):
-            raise IndexError(f"{table} has rows 1..{len(rows)}, not {index}")
+            raise NotFoundError(f"{table} has rows 1..{len(rows)}, not {index}")
         return rows[index - 1]
-
-    def preprocess_units(self) -> list[tuple[str, str, str]]:
-        """(dataset, split, distortion) units to preprocess, training units first."""
-        train_sets = sorted({r.experiment["data"]["train_set"] for r in self.runs.values()})
-        units = [(ds, split, "raw") for ds in train_sets for split in ("train", "val")]
-        units += sorted({(ds, TEST_SPLIT, dist) for _, ds, dist in self.evals})
-        return units
 
 
 def build_matrix(config: dict[str, Any]) -> Matrix:

@@ -10,10 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from adfd.config.load import deep_merge
-
-
-class ConfigError(ValueError):
-    """A config problem, with the key path that caused it."""
+from adfd.config.schema import ConfigError, validate_experiment
 
 
 def check_override_keys(baseline: dict[str, Any], override: dict[str, Any], where: str) -> None:
@@ -32,8 +29,6 @@ def resolve_row(
     baseline: dict[str, Any], override: dict[str, Any] | None, where: str
 ) -> dict[str, Any]:
     """Merge ``override`` into ``baseline`` and validate the result (``where`` names the row)."""
-    from adfd.config.schema import validate_experiment
-
     override = override or {}
     check_override_keys(baseline, override, f"{where}.override")
     resolved = deep_merge(baseline, override)

@@ -8,13 +8,19 @@ the schema are filled in, as Snakemake does.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-from adfd.config.load import SCHEMA_PATH
-from adfd.config.resolve import ConfigError
+from adfd.errors import UserError
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(UserError, ValueError):
+    """A config problem, with the key path that caused it."""
 
 
 @cache

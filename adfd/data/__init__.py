@@ -1,1 +1,2 @@
-"""Datasets in their official layouts, frame sampling, face detection, landmarks and crops."""
+"""Datasets in their official layouts, frame sampling, test-time distortions (Table 10), face
+detection, landmarks and crops."""

@@ -225,16 +225,6 @@ def format_check(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def build_manifest(name: str, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Manifest without the gate (every listed video must exist; no probing)."""
-    from adfd.data.datasets import SPLITS, list_videos
-
-    scans = {}
-    for split in SPLITS[name]:
-        scans[split] = list_videos(name, cfg, split)
-    return _manifest(name, cfg, scans, check=None)
-
-
 def _manifest(name, cfg, entries_by_split, check) -> dict[str, Any]:
     from adfd.data.datasets import summarize
 

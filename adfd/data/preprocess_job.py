@@ -26,8 +26,8 @@ def run(
     context_margin: float = 0.2,
     crop_format: str = "png",
 ) -> dict[str, Any]:
+    from adfd.data.distortions import build_distortion
     from adfd.data.preprocess import run_shard, shard_entries
-    from adfd.evaluate.distortions import build_distortion
 
     entries = shard_entries(read_split(manifest, split), shard, n_shards)
     log.info("shard %d/%d of %s: %d videos", shard, n_shards, split, len(entries))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,15 @@ import pandas as pd
 
 class ShardError(RuntimeError):
     """A shard directory is incomplete or inconsistent with the others."""
+
+
+class RealFace(NamedTuple):
+    """One real face: its (context) frame with the face's landmarks and detector box."""
+
+    name: str
+    frame: np.ndarray  # (H, W, 3) uint8 RGB
+    landmarks: np.ndarray  # (68 | 81, 2) float
+    box: np.ndarray  # (4,) x0, y0, x1, y1
 
 
 def load_shards(
@@ -179,3 +188,27 @@ def training_faces(faces: pd.DataFrame) -> pd.DataFrame:
             "score": rows["score"].to_numpy(dtype=np.float64),
         }
     )
+
+
+def training_samples(shards: list[Path], margin: float | None = None) -> list[dict[str, Any]]:
+    """Training faces of ``shards`` as ``{frame_path, landmarks, box}`` dicts (refused when
+    their stored context is narrower than ``margin``, the widest crop the caller cuts)."""
+    _, faces = load_shards(shards, margin)
+    return [
+        {"frame_path": r.frame_file, "landmarks": r.landmarks, "box": r.box}
+        for r in training_faces(faces).itertuples(index=False)
+    ]
+
+
+def shard_faces(shard: str | Path, limit: int) -> list[RealFace]:
+    """Up to ``limit`` training faces of a preprocessed shard, spread over its frames."""
+    from adfd.data.images import read_rgb
+
+    rows = training_faces(load_shards([shard])[1])
+    if rows.empty:
+        raise ShardError(f"{shard}: no frame with a face and landmarks")
+    pick = np.unique(np.linspace(0, len(rows) - 1, min(limit, len(rows))).astype(int))
+    return [
+        RealFace(f"{r.video_id}:{r.frame_idx}", read_rgb(r.frame_file), r.landmarks, r.box)
+        for r in rows.iloc[pick].itertuples(index=False)
+    ]

@@ -19,6 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from adfd.data.shards import RealFace
+
 CARPHONE_SIZE = 256  # px, side of the upscaled carphone face crop
 CARPHONE_CROP = 2.4  # crop side / dlib box side around the first frame's face
 
@@ -69,6 +71,32 @@ def detect_landmarks(image: np.ndarray, name: str, upsample: int = 1) -> np.ndar
     shapes = [predictor(rgb, b) for b in boxes]
     pts = np.array([[(p.x, p.y) for p in s.parts()] for s in shapes], dtype=np.float32)
     return pts[np.argsort(pts[:, :, 0].mean(axis=1), kind="stable")]
+
+
+def detect_face(name: str, image: np.ndarray) -> RealFace:
+    """The largest dlib HOG face of ``image`` with its 68 landmarks and box (raises if none)."""
+    detector, predictor = _dlib_models()
+    rgb = np.ascontiguousarray(image)
+    rects = detector(rgb, 0) or detector(rgb, 1)
+    if len(rects) == 0:
+        raise ValueError(f"dlib found no face in {name}")
+    rect = max(rects, key=lambda r: r.width() * r.height())
+    landmarks = np.array([[p.x, p.y] for p in predictor(rgb, rect).parts()], dtype=np.float64)
+    box = np.array([rect.left(), rect.top(), rect.right(), rect.bottom()], dtype=np.float64)
+    return RealFace(name, rgb, landmarks, box)
+
+
+def portrait_faces() -> list[RealFace]:
+    """skimage's astronaut and matplotlib's Grace Hopper as whole frames with their face
+    (the default faces of ``adfd synth preview`` and ``bench/synthesis.py``)."""
+    import matplotlib.cbook
+    import skimage.data
+
+    hopper = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    return [
+        detect_face("astronaut", skimage.data.astronaut()),
+        detect_face("grace_hopper", _read_rgb(hopper)),
+    ]
 
 
 def _read_rgb(path: Path) -> np.ndarray:

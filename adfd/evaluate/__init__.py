@@ -1,4 +1,5 @@
-"""Evaluation: distortions (Table 10), the per-face prediction store, protocols, metrics.
+"""Evaluation: the per-face prediction store, protocols, metrics.
 
-``adfd.evaluate.infer.run`` scores one preprocessed test set with one trained run.
+``adfd.evaluate.infer.run_many`` scores preprocessed test sets with one trained run (the test
+sets' frames were distorted for Table 10 by ``adfd.data.distortions`` before detection).
 """

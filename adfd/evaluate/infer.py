@@ -73,26 +73,6 @@ def score_faces(net, faces: pd.DataFrame, size: int, margin: float, batch_size: 
     return scores
 
 
-def run(
-    *,
-    model: Path,
-    shards: list[Path],
-    out: Path,
-    experiment: dict[str, Any] | None,
-    run_id: str,
-    dataset: str,
-    distortion: str,
-    batch_size: int = 64,
-    threads: int = 1,
-) -> pd.DataFrame:
-    """Score one test set (one store file)."""
-    stores = run_many(
-        model=model, jobs=[(dataset, shards, out)], experiment=experiment, run_id=run_id,
-        distortion=distortion, batch_size=batch_size, threads=threads,
-    )  # fmt: skip
-    return stores[dataset]
-
-
 def run_many(
     *,
     model: Path,

@@ -26,7 +26,7 @@ def _save(fig, outputs: dict[str, Path]) -> None:
 
 
 def first_training_face(shard: Path) -> dict[str, Any]:
-    from adfd.train.loop import training_samples
+    from adfd.data.shards import training_samples
 
     samples = training_samples([shard])
     if not samples:
@@ -36,7 +36,7 @@ def first_training_face(shard: Path) -> dict[str, Any]:
 
 def fig4(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
     from adfd.data.images import read_rgb
-    from adfd.synthesis import fig4_masks
+    from adfd.report.synthesis_figures import fig4_masks
 
     sample = first_training_face(shard)
     frame = read_rgb(sample["frame_path"])
@@ -167,7 +167,7 @@ def roc_curves(
 
 def fig7(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
     from adfd.data.images import read_rgb
-    from adfd.synthesis import bbmg_variant_masks
+    from adfd.report.synthesis_figures import bbmg_variant_masks
 
     sample = first_training_face(shard)
     frame = read_rgb(sample["frame_path"])

@@ -32,7 +32,6 @@ import numpy as np
 from adfd.registries import MASKS
 from adfd.synthesis.blur import draw_blur_params, erode_outline, feather_small
 from adfd.synthesis.masks import SelfBlurred, channel_max, sbi_hull
-from adfd.synthesis.pipeline import landmark_crop
 
 # paper §3.3: left eye, right eye, nose, mouth (iBUG-68 index groups)
 FEATURES: dict[str, range] = {
@@ -183,11 +182,6 @@ VARIANTS: dict[str, Callable[[BlurredParts, float], np.ndarray]] = {
     "narrowed_local": _narrowed_local,
     "full": final_mask,
 }
-FIG7_LABELS = {
-    "global_only": "1: global only",
-    "narrowed_local": "2: narrowed local",
-    "full": "3: full",
-}
 
 
 def bbmg_finish(
@@ -220,31 +214,3 @@ def bbmg(
     features = draw_features(rng, feature_p)
     layers = bbmg_layers(landmarks, shape, features, dtype, value, line_type)
     return SelfBlurred(layers, functools.partial(bbmg_finish, variant=variant, narrow=narrow))
-
-
-def bbmg_variant_masks(
-    frame: np.ndarray, landmarks: np.ndarray, synthesis_cfg: dict, rng: np.random.Generator
-) -> dict[str, np.ndarray]:
-    """Paper Fig. 7 data: M_final of the three Table 12 variants from the same draws.
-
-    On the landmark crop, without the affine and elastic warps; (H, W) float32 in [0, 1] each,
-    keyed ``1: global only``, ``2: narrowed local``, ``3: full``.
-    """
-    mask_cfg = synthesis_cfg["mask"]
-    own = mask_cfg.get("bbmg") or {}
-    image, lm, _ = landmark_crop(np.asarray(frame), np.asarray(landmarks, float), np.zeros(4))
-    features = draw_features(rng, own.get("feature_p", 0.5))
-    layers = bbmg_layers(
-        lm,
-        image.shape[:2],
-        features,
-        mask_cfg.get("dtype", "float32"),
-        mask_cfg.get("value", 255),
-        mask_cfg.get("line_type", "LINE_8"),
-    )
-    blur_cfg = synthesis_cfg["blur"]
-    params_global = draw_blur_params(blur_cfg, rng)
-    params_local = draw_blur_params(blur_cfg, rng)
-    parts = blurred_parts(layers, blur_cfg, params_global, params_local)
-    narrow = own.get("narrow", 0.5)
-    return {label: VARIANTS[v](parts, narrow) for v, label in FIG7_LABELS.items()}

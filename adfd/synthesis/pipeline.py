@@ -26,9 +26,9 @@ import numpy as np
 
 from adfd.data.crop import apply_window, box_window, draw_train_margins, landmark_window
 from adfd.registries import BLENDS
-from adfd.synthesis.blur import blend_mask, blend_mask_with, draw_blur_params
+from adfd.synthesis.blur import blend_mask
 from adfd.synthesis.landmarks import hflip, truncate
-from adfd.synthesis.masks import SelfBlurred, build_mask, sbi_hull
+from adfd.synthesis.masks import SelfBlurred, build_mask
 from adfd.synthesis.transforms import pair_augment, random_affine, source_target_transform
 
 STAGES = (
@@ -185,29 +185,3 @@ def make_training_pair(
         for a in (real, fake, mask)
     )
     return Pair(real, fake, np.clip(mask, 0.0, 1.0).astype(np.float32))
-
-
-# Fig. 4: SBI's baseline blur (docs/sbi-recipe.md §3): 192..256 px, k1, k2 in {5..25 odd}, sigma2 5..45.
-FIG4_BLUR = {"name": "gaussian", "resize": [192, 256], "kernel": [5, 25], "sigma2": [5, 45]}
-
-
-def fig4_masks(
-    frame: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator, blur_cfg: dict | None = None
-) -> dict[str, np.ndarray]:
-    """Paper Fig. 4 data: one hull mask blurred as uint8 (value 1 and 255) and as float32.
-
-    All variants share the same random blur draws, so they differ only by the mask dtype.
-    Returns ``image`` (landmark crop, uint8), ``hull`` (float32 {0, 1}) and the blurred
-    ``uint8``, ``uint8_255``, ``float32`` masks (float in [0, 1]) at crop size.
-    """
-    blur_cfg = FIG4_BLUR if blur_cfg is None else blur_cfg
-    lm = np.asarray(landmarks, dtype=np.float64)
-    image, lm, _ = landmark_crop(np.asarray(frame), lm, np.zeros(4))
-    shape = image.shape[:2]
-    params = draw_blur_params(blur_cfg, rng)
-    variants = {"uint8": ("uint8", 1), "uint8_255": ("uint8", 255), "float32": ("float32", 1)}
-    out = {"image": image, "hull": sbi_hull(lm, shape, rng, dtype="float32", value=1)}
-    for key, (dtype, value) in variants.items():
-        hull = sbi_hull(lm, shape, rng, dtype=dtype, value=value, line_type="LINE_8")
-        out[key] = blend_mask_with(hull, blur_cfg, params).astype(np.float32)
-    return out

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import yaml
 
+from adfd.data.shards import training_samples
 from adfd.provenance import environment
 from adfd.registries import CHECKPOINTS
 from adfd.train import state as st
@@ -32,19 +33,6 @@ from adfd.train.sam import SAM, linear_decay
 from adfd.train.validate import sbi_validation
 
 log = logging.getLogger(__name__)
-
-
-def training_samples(shards: list[Path], margin: float | None = None) -> list[dict[str, Any]]:
-    """Training faces of ``shards`` (refused when their stored context is narrower than
-    ``margin``, the widest crop the caller cuts)."""
-    from adfd.data.shards import load_shards, training_faces
-
-    _, faces = load_shards(shards, margin)
-    rows = training_faces(faces)
-    return [
-        {"frame_path": r.frame_file, "landmarks": r.landmarks, "box": r.box}
-        for r in rows.itertuples(index=False)
-    ]
 
 
 class Trainer:

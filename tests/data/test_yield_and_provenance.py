@@ -123,7 +123,8 @@ def test_yield_cli_finds_shard_groups(yield_shards, capsys):
     assert list(find_groups([parent.parent.parent])) == [str(parent)]
     assert main(["datasets", "yield", str(parent)]) == 0
     assert "## Preprocessing yield" in capsys.readouterr().out
-    assert main(["datasets", "yield", str(parent / "nothing")]) == 1
+    assert main(["datasets", "yield", str(parent / "nothing")]) == 2
+    assert capsys.readouterr().err.startswith("adfd: error: no shard directories")
 
 
 def test_provenance_per_video_and_per_shard_set(yield_shards, tmp_path):

@@ -10,6 +10,7 @@ from scipy import stats
 
 import adfd.synthesis as syn
 import adfd.synthesis.pipeline as pipeline
+from adfd.report.synthesis_figures import bbmg_variant_masks
 from adfd.synthesis.bbmg import (
     FEATURES,
     VARIANTS,
@@ -168,7 +169,7 @@ def test_float32_value_and_line_type_are_inert(crop, syn_cfg):
 
 
 def test_fig7_variant_masks(face, syn_cfg):
-    out = syn.bbmg_variant_masks(face.image, face.landmarks81, syn_cfg, np.random.default_rng(4))
+    out = bbmg_variant_masks(face.image, face.landmarks81, syn_cfg, np.random.default_rng(4))
     assert list(out) == ["1: global only", "2: narrowed local", "3: full"]
     image, _ = landmark_crop(face.image, face.landmarks81, face.box)[:2]
     for m in out.values():
@@ -177,5 +178,5 @@ def test_fig7_variant_masks(face, syn_cfg):
     g, n, f = out.values()
     assert np.all(n >= g) and np.all(f >= g)  # same draws: local parts only add
     assert g.sum() < n.sum() < f.sum()
-    again = syn.bbmg_variant_masks(face.image, face.landmarks81, syn_cfg, np.random.default_rng(4))
+    again = bbmg_variant_masks(face.image, face.landmarks81, syn_cfg, np.random.default_rng(4))
     assert all(np.array_equal(out[k], again[k]) for k in out)

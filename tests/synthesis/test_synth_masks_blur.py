@@ -1,4 +1,4 @@
-"""Masks and blend-mask blur: the measured erosion behaviour of docs/sbi-recipe.md §3/§8 and Fig. 4-5."""
+"""Masks and blend-mask blur: measured erosion behaviour (docs/sbi-recipe.md §3/§8), Fig. 4-5."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from adfd.synthesis import fig4_masks
+from adfd.report.synthesis_figures import fig4_masks
 from adfd.synthesis.blur import blend_mask, blend_mask_with, blur_small, first_pass, gaussian
 from adfd.synthesis.masks import LAL_HULLS, lal, lal_hull, sbi_hull
 from adfd.synthesis.pipeline import landmark_crop

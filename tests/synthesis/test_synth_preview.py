@@ -6,7 +6,8 @@ import numpy as np
 from PIL import Image
 
 from adfd.cli import main
-from adfd.synthesis.preview import RealFace, preview_grid
+from adfd.data.shards import RealFace
+from adfd.synthesis.preview import preview_grid
 
 
 def test_preview_grid_png(face, syn_cfg, data_cfg, tmp_path):

@@ -4,7 +4,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from adfd.config import build_matrix
-from adfd.config.resolve import ConfigError
+from adfd.config import ConfigError
 from adfd.evaluate.protocol import resolve_protocol
 
 validate(config, workflow.source_path("../schemas/config.schema.yaml"))
