@@ -5,8 +5,8 @@ over the table's test sets) and ``avg_wo_ffpp`` (mean without FF++), as the pape
 them. With several seeds a cell is the mean over seeds, with their standard deviation; its
 bootstrap draws are the mean over seeds of the per-seed AUC on the same resampled videos,
 so the CI and the paired test describe test-set sampling noise of the printed value, and the
-sd the seed noise (kept apart: sampling noise and seed noise answer different questions). Every protocol given is applied to the
-same store; the first is the one the printed tables show.
+sd the seed noise (kept apart: they answer different questions). Every protocol given is
+applied to the same store; the first is the one the printed tables show.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Boundary blur of the blend mask (paper Table 4, Fig. 4-5; docs/sbi-recipe.md §3 ``get_blend_mask``).
+"""Boundary blur of the blend mask (Table 4, Fig. 4-5; docs/sbi-recipe.md §3 ``get_blend_mask``).
 
 SBI's blend mask, for every operator registered in ``BLURS``:
 

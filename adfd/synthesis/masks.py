@@ -118,7 +118,7 @@ def dfl_full_parts(lm: np.ndarray) -> list[np.ndarray]:
 
 
 def components_parts(lm: np.ndarray) -> list[np.ndarray]:
-    """LAL ``components``: 8 hulls (jaws, cheeks, "nose ridge", eyes, nose; docs/sbi-recipe.md §6)."""
+    """LAL ``components``: 8 hulls (jaws, cheeks, "nose ridge", eyes, nose; sbi-recipe.md §6)."""
     return [
         _pts(lm, range(0, 9), 17),  # right jaw
         _pts(lm, range(8, 17), 26),  # left jaw

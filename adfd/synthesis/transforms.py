@@ -1,4 +1,4 @@
-"""Source-target preprocessing and pair augmentation (paper Tables 5-6; docs/sbi-recipe.md §3 4c-4d, 5).
+"""Source-target preprocessing and pair augmentation (Tables 5-6; docs/sbi-recipe.md §3 4c-4d, 5).
 
 albumentations 1.x arguments of the reference, mapped explicitly to 2.0.8 (docs/environment.md):
 ``RGBShift(r/g/b_shift_limit)``, ``HueSaturationValue(hue/sat/val_shift_limit)``,

@@ -1,4 +1,4 @@
-"""Each synthesis axis changes what it should and nothing else (Tables 5-7, docs/sbi-recipe.md §3)."""
+"""Each synthesis axis changes what it should and nothing else (Tables 5-7, sbi-recipe.md §3)."""
 
 from __future__ import annotations
 

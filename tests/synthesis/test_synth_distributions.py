@@ -1,4 +1,4 @@
-"""Distributions of the random draws (docs/sbi-recipe.md §3 "Random variables") and strict albumentations."""
+"""Distributions of the random draws (sbi-recipe.md §3 "Random variables"), strict albumentations."""
 
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def test_pair_and_colour_arguments_mapped(syn_cfg):
 
 
 def test_strict_rejects_albumentations_1_argument_names():
-    """2.x silently falls back to defaults for renamed arguments unless strict (docs/environment.md)."""
+    """2.x silently falls back to defaults for renamed arguments unless strict (environment doc)."""
     with pytest.raises(ValueError, match="quality_lower"):
         A.ImageCompression(quality_lower=40, quality_upper=100, p=0.5, strict=True)
     # a transform built without strict only warns; the strict Compose then raises
