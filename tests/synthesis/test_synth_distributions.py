@@ -1,5 +1,4 @@
-"""Distributions of the random draws (sbi-recipe.md §3 "Random variables"); strict albumentations.
-"""
+"""Distributions of the random draws (sbi-recipe.md §3 "Random variables"); strict albumentations."""
 
 from __future__ import annotations
 
