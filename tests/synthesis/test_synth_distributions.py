@@ -1,4 +1,4 @@
-"""Distributions of the random draws (sbi-recipe.md §3 "Random variables"); strict albumentations."""
+"""Distributions of the random draws (sbi-recipe.md §3 "Random variables"), strict albu 2."""
 
 from __future__ import annotations
 
