@@ -151,9 +151,7 @@ def canonical_form(
             if k not in ("model_path", "device", "batch_size")
         },
         "landmarks": {k: v for k, v in preprocess["landmarks"].items() if k != "model_path"},
-        "frames": {
-            k: preprocess["frames"].get(k) for k in ("train", "val", "train_candidates")
-        },
+        "frames": {k: preprocess["frames"].get(k) for k in ("train", "val", "train_candidates")},
     }
     return normalise({"experiment": drop_inert(experiment), "seed": seed, "train_data": train_data})
 

@@ -229,6 +229,4 @@ def retinaface_r50(cfg: dict[str, Any], *, allow_download: bool = False) -> Dete
         "nms": runner.nms,
         "max_size": runner.max_size,
     }
-    return Detector(
-        lambda image: batch([image])[0], runner.threshold, None, info, batch=batch
-    )
+    return Detector(lambda image: batch([image])[0], runner.threshold, None, info, batch=batch)

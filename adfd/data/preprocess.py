@@ -279,14 +279,17 @@ def _choose_frames(found, keep, with_landmarks, row) -> list[int]:
     evenly spaced subset of them (:func:`spaced_subset`). With landmarks, a candidate
     without both a detector face and landmarks is not stored (SBI needs both files).
     """
-    candidates = [i for i, (_, faces, marks) in found.items() if faces or marks is not None
-                  and marks.source == "hog_only"]  # fmt: skip
+    candidates = [
+        i
+        for i, (_, faces, marks) in found.items()
+        if faces or (marks is not None and marks.source == "hog_only")
+    ]
     row["frames_face_found"] = sum(1 for _, faces, _ in found.values() if faces)
     chosen = spaced_subset(candidates, keep) if keep else sorted(candidates)
     row["frames_dropped_by_selection"] = len(candidates) - len(chosen)
     stored = []
     for idx in chosen:
-        _, faces, marks = found[idx]
+        marks = found[idx][2]
         if marks is not None:
             if marks.source == "hog_only":
                 row["frames_hog_without_detector"] += 1

@@ -192,14 +192,13 @@ def load_network(path: Path, device: torch.device, error: type[Exception]) -> Re
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - any unpickling failure means a bad file
+    except Exception as err:  # any unpickling failure means a bad file
         raise error(f"retinaface_r50: cannot read {path} as a torch state dict: {err}") from err
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise error(
-            f"retinaface_r50: {path} is not a state dict of tensors "
-            f"(got {type(state).__name__})"
+            f"retinaface_r50: {path} is not a state dict of tensors (got {type(state).__name__})"
         )
     state = OrderedDict((k.removeprefix("module."), v) for k, v in state.items())
     net = RetinaFaceR50()
@@ -271,7 +270,7 @@ class R50Runner:
         self.priors = prior_boxes(self.max_size).to(device)
 
     def prepare(self, frame: np.ndarray) -> tuple[np.ndarray, tuple[int, int], float]:
-        """Normalised, padded ``(S, S, 3)`` float32 input, ``(pad_x, pad_y)``, frame/resized scale."""
+        """Padded normalised ``(S, S, 3)`` float32, ``(pad_x, pad_y)``, frame / resized scale."""
         import cv2
 
         from adfd.data.detect import resize_longest
@@ -328,9 +327,7 @@ class R50Runner:
             # ternaus drops a box whose clipped extent inside the frame is empty
             cx0 = min(max(x0, 0), width - 1)
             cy0 = min(max(y0, 0), height - 1)
-            if cx0 >= min(max(x1, cx0 + 1), width - 1) or cy0 >= min(
-                max(y1, cy0 + 1), height - 1
-            ):
+            if cx0 >= min(max(x1, cx0 + 1), width - 1) or cy0 >= min(max(y1, cy0 + 1), height - 1):
                 continue
             faces.append(((float(x0), float(y0), float(x1), float(y1)), float(score), points))
         return faces

@@ -57,7 +57,9 @@ def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
     readable = videos["status"] != "unreadable"
     short = videos[readable & (videos.frames_read < videos.frames_sampled)]
     # frames where the detector found a face, before frame selection and landmark filtering
-    found = videos["frames_face_found"] if "frames_face_found" in videos else videos.frames_with_face
+    found = (
+        videos["frames_face_found"] if "frames_face_found" in videos else videos.frames_with_face
+    )
     partial = videos[(videos["status"] == "ok") & (found < videos.frames_read)]
     per_frame = faces.groupby(["video_id", "frame_idx"]).size()
     area = (faces.x1 - faces.x0).clip(lower=0) * (faces.y1 - faces.y0).clip(lower=0)

@@ -65,7 +65,11 @@ def test_state_dict_keys_are_the_ternaus_layout(weights):
     for key, shape in KEY_SHAPES.items():
         assert shapes[key] == shape, key
     assert not any(k.startswith(("body.fc", "body.avgpool")) for k in shapes)
-    params = sum(int(np.prod(s)) for k, s in shapes.items() if not k.split(".")[-1].startswith(("running_", "num_batches")))
+    params = sum(
+        int(np.prod(s))
+        for k, s in shapes.items()
+        if not k.split(".")[-1].startswith(("running_", "num_batches"))
+    )
     assert params == N_PARAMS
     saved = torch.load(weights, weights_only=True)
     assert {k: tuple(v.shape) for k, v in saved.items()} == shapes
@@ -160,12 +164,14 @@ def test_batch_equals_one_by_one(weights):
     for b, s in zip(batched, single, strict=True):
         assert len(b) == len(s)
         for fb, fs in zip(b, s, strict=True):
-            assert np.allclose(fb.box, fs.box, atol=1.0) and fb.score == pytest.approx(fs.score, abs=1e-4)
+            assert np.allclose(fb.box, fs.box, atol=1.0) and fb.score == pytest.approx(
+                fs.score, abs=1e-4
+            )
 
 
 def test_missing_and_malformed_weights_are_named(tmp_path):
     missing = tmp_path / "absent.pth"
-    with pytest.raises(DetectorError, match="absent.pth") as err:
+    with pytest.raises(DetectorError, match=r"absent\.pth") as err:
         build(missing, max_size=256)
     assert "preprocess.detector.model_path" in str(err.value)
     wrong = tmp_path / "wrong.pth"
@@ -179,11 +185,11 @@ def test_missing_and_malformed_weights_are_named(tmp_path):
     assert "wrong.pth" in message and "fpn.merge1.0.weight" in message and "head.extra" in message
     not_dict = tmp_path / "list.pth"
     torch.save([torch.zeros(2)], not_dict)
-    with pytest.raises(DetectorError, match="list.pth.*not a state dict"):
+    with pytest.raises(DetectorError, match=r"list\.pth.*not a state dict"):
         build(not_dict, max_size=256)
     garbage = tmp_path / "garbage.pth"
     garbage.write_bytes(b"not a torch file")
-    with pytest.raises(DetectorError, match="garbage.pth"):
+    with pytest.raises(DetectorError, match=r"garbage\.pth"):
         build(garbage, max_size=256)
     with pytest.raises(DetectorError, match="model_path"):
         build_detector({"name": "retinaface_r50", "max_size": 2048})
