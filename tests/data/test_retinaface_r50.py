@@ -199,3 +199,20 @@ def test_missing_and_malformed_weights_are_named(tmp_path):
 def test_cuda_without_gpu_is_an_error(weights):
     with pytest.raises(DetectorError, match="cuda"):
         build(weights, max_size=256, device="cuda")
+
+
+def test_no_face_is_an_empty_list(weights):
+    """ternaus answers [{"bbox": [], ...}] when nothing passes; the backend returns []."""
+    det = build(weights, max_size=256, threshold=0.999999)
+    assert det(np.full((144, 176, 3), 127, np.uint8)) == []
+    assert det.detect_batch([np.zeros((64, 64, 3), np.uint8)] * 2) == [[], []]
+
+
+def test_device_follows_the_jobs_gpu_request():
+    from adfd.data.preprocess_job import detector_config
+
+    cfg = {"name": "retinaface_r50", "device": "auto"}
+    assert detector_config(cfg, 1)["device"] == "cuda"
+    assert detector_config(cfg, 0)["device"] == "cpu"
+    assert detector_config({**cfg, "device": "cpu"}, 1)["device"] == "cpu"
+    assert cfg["device"] == "auto"  # the config itself is not changed
