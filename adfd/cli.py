@@ -195,7 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("plan", help="table rows -> run ids, unique runs, evaluation jobs")
     p.add_argument("--table")
-    p.add_argument("--estimate", action="store_true", help="GPU-hours per table (evaluation.cost)")
+    p.add_argument(
+        "--estimate",
+        action="store_true",
+        help="GPU-hours per table (evaluation.cost); preprocessing hours and shard disk",
+    )
     p.set_defaults(func=cmd_plan)
     p = sub.add_parser("target", help="training output of one table cell (for -R)")
     p.add_argument("table")

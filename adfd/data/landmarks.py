@@ -5,9 +5,10 @@
   ``reorder_landmark`` does, so the forehead runs from one temple to the other.
 - ``dlib68``: dlib's iBUG-68 predictor shipped in the ``face-recognition-models`` wheel.
 
-Unlike SBI (which runs dlib's own detector), landmarks are predicted inside each box from
-the configured detector, so every detected face has landmarks and a box. Points are float
-``(n, 2)`` ``(x, y)`` arrays in frame pixels.
+Which box the predictor runs in is ``preprocess.landmarks.box`` (:class:`LandmarkBoxes`):
+``dlib_hog`` as SBI (dlib's own HOG face, paired with a detector face by IoU) or
+``detector`` (inside each detector box). Points are float ``(n, 2)`` ``(x, y)`` arrays in
+frame pixels (integer-valued: dlib predicts whole pixels).
 """
 
 from __future__ import annotations
@@ -110,3 +111,94 @@ def _load(path: Path, n_points: int, *, reorder: bool, name: str) -> LandmarkPre
         raise LandmarkError(f"{name}: cannot load {path}: {err}") from err
     info = {"name": name, "model_file": path.name, "model_path": str(path), "points": n_points}
     return LandmarkPredictor(predictor, n_points, reorder, info)
+
+
+@dataclass
+class FrameLandmarks:
+    """Landmarks of one frame's detector faces (``points[i]`` for ``faces[i]``, or None)."""
+
+    points: list[np.ndarray | None]
+    source: str  # hog | detector | fallback | missed (HOG found no face) | none (no predictor)
+    iou: float | None = None  # dlib_hog: IoU of the paired detector face (+1 px convention)
+
+
+class LandmarkBoxes:
+    """Where landmarks are predicted (``preprocess.landmarks.box``; docs/sbi-recipe.md §2).
+
+    ``dlib_hog`` (SBI): dlib's frontal HOG detector with 1 upsample on the RGB frame, the
+    predictor on every HOG box, the face with the largest landmark extent kept; it is paired
+    with the detector face (among the two largest) of highest IoU against the landmark
+    extent box, IoU with the +1 pixel convention (first face on ties). When HOG finds no face
+    the frame has no landmarks, or, with ``fallback_to_detector``, the predictor runs inside
+    the largest detector box; either way the frame is counted (source ``missed`` /
+    ``fallback``). ``detector``: the predictor inside every detector box.
+    """
+
+    def __init__(self, predictor: LandmarkPredictor, cfg: dict[str, Any]) -> None:
+        self.predictor = predictor
+        self.box = str(cfg.get("box", "dlib_hog"))
+        if self.box not in ("dlib_hog", "detector"):
+            raise LandmarkError(f"preprocess.landmarks.box '{self.box}': dlib_hog | detector")
+        self.fallback = bool(cfg.get("fallback_to_detector", False))
+        self.upsample = 1  # SBI's crop script
+        self._hog = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {
+            **self.predictor.info,
+            "box": self.box,
+            "fallback_to_detector": self.fallback,
+            **({"hog_upsample": self.upsample} if self.box == "dlib_hog" else {}),
+        }
+
+    def hog_landmarks(self, frame: np.ndarray) -> np.ndarray | None:
+        """Landmarks of the HOG face with the largest landmark extent (None: no face)."""
+        import dlib
+
+        if self._hog is None:
+            self._hog = dlib.get_frontal_face_detector()
+        rects = self._hog(np.ascontiguousarray(frame), self.upsample)
+        best, best_area = None, -1.0
+        for r in rects:
+            points = self.predictor(frame, (r.left(), r.top(), r.right(), r.bottom()))
+            (x0, y0), (x1, y1) = points.min(0), points.max(0)
+            area = (x1 - x0) * (y1 - y0)
+            if area > best_area:  # stable: the first of equal areas, as a stable sort
+                best, best_area = points, area
+        return best
+
+    def __call__(self, frame: np.ndarray, boxes: Sequence[Sequence[float]]) -> FrameLandmarks:
+        """Landmarks for the detector ``boxes`` (sorted largest first) of ``frame``."""
+        if not len(boxes):
+            return FrameLandmarks([], "none")
+        if self.box == "detector":
+            return FrameLandmarks([self.predictor(frame, b) for b in boxes], "detector")
+        points = self.hog_landmarks(frame)
+        out: list[np.ndarray | None] = [None] * len(boxes)
+        if points is None:
+            if not self.fallback:
+                return FrameLandmarks(out, "missed")
+            out[0] = self.predictor(frame, boxes[0])
+            return FrameLandmarks(out, "fallback")
+        extent = (*points.min(0), *points.max(0))
+        ious = [iou_plus1(extent, b) for b in boxes[:2]]
+        best = int(np.argmax(ious))
+        out[best] = points
+        return FrameLandmarks(out, "hog", float(ious[best]))
+
+
+def iou_plus1(a: Sequence[float], b: Sequence[float]) -> float:
+    """IoU of ``x0, y0, x1, y1`` boxes with inclusive pixel ends (width = x1 - x0 + 1)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0]) + 1
+    iy = min(a[3], b[3]) - max(a[1], b[1]) + 1
+    inter = max(0.0, ix) * max(0.0, iy)
+    area_a = (a[2] - a[0] + 1) * (a[3] - a[1] + 1)
+    area_b = (b[2] - b[0] + 1) * (b[3] - b[1] + 1)
+    return float(inter / (area_a + area_b - inter))
+
+
+def build_landmark_boxes(cfg: dict[str, Any] | None) -> LandmarkBoxes | None:
+    """Predictor plus box source of ``preprocess.landmarks``; None when landmarks are off."""
+    predictor = build_landmarks(cfg)
+    return None if predictor is None else LandmarkBoxes(predictor, cfg or {})

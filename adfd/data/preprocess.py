@@ -1,8 +1,11 @@
 """Per-shard face preprocessing (docs/sbi-recipe.md §2; shard contract in docs/architecture.md).
 
 For each video: sample frames with linspace over the container count, optionally distort
-the raw frame (Table 10 robustness, applied before detection), detect faces, predict
-landmarks inside every box, and save each face's context window (``adfd.data.crop``: every
+the raw frame (Table 10 robustness, applied before detection), detect faces (one batch per
+video, on the GPU when the detector runs there), predict landmarks (on dlib's HOG face
+paired with a detector face, as SBI, or inside every detector box: ``landmarks.box``),
+keep ``keep`` evenly spaced frames among those with a face when more were decoded (SBI's
+32 -> 8 for training), and save each face's context window (``adfd.data.crop``: every
 training and test crop of it, both flips) as PNG or raw NPY (``adfd.data.images``), not the
 full frame: a fraction of the disk and of the loader's decode, the same pixels for every
 crop. Unlike the reference scripts, a bad video never stops the shard: it is recorded with
@@ -34,8 +37,8 @@ from adfd.data.crop import apply_window, context_window
 from adfd.data.datasets import VideoEntry
 from adfd.data.detect import Detector, build_detector
 from adfd.data.images import check_format, write_image
-from adfd.data.landmarks import LandmarkPredictor, build_landmarks
-from adfd.data.video import read_frames
+from adfd.data.landmarks import FrameLandmarks, LandmarkBoxes, build_landmark_boxes
+from adfd.data.video import read_frames, spaced_subset
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,13 @@ VIDEO_SCHEMA = pa.schema(
         ("frames_sampled", pa.int64()),
         ("frames_read", pa.int64()),
         ("frames_with_face", pa.int64()),
+        ("frames_face_found", pa.int64()),
+        ("frames_with_landmarks", pa.int64()),
+        ("frames_landmarks_hog_missed", pa.int64()),
+        ("frames_landmarks_fallback", pa.int64()),
+        ("frames_landmarks_iou0", pa.int64()),
+        ("frames_hog_without_detector", pa.int64()),
+        ("frames_dropped_by_selection", pa.int64()),
         ("status", pa.string()),
         ("error", pa.string()),
     ]
@@ -104,8 +114,12 @@ def run_shard(
     allow_download: bool = False,
     context_margin: float = 0.2,
     crop_format: str = "png",
+    keep: int | None = None,
 ) -> dict[str, Any]:
     """Preprocess ``entries`` into the shard directory ``out_dir``; return a summary.
+
+    ``keep``: when set and below ``frames``, ``frames`` are decoded and ``keep`` of them
+    kept with :func:`adfd.data.video.spaced_subset` (SBI's training-frame choice).
 
     ``crop_format``: ``png`` or ``npy`` (raw RGB) for the stored face crops.
 
@@ -120,7 +134,7 @@ def run_shard(
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate video ids in shard {out_dir}: {sorted(set(ids))[:20]}")
     detector = build_detector(detector_cfg, allow_download=allow_download)
-    predictor = build_landmarks(landmarks_cfg)
+    predictor = build_landmark_boxes(landmarks_cfg)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -130,8 +144,9 @@ def run_shard(
     try:
         for entry in entries:
             row, rows = _process_video(
-                entry, tmp, frames, detector, predictor, distort, (context_margin, crop_format)
-            )
+                entry, tmp, (frames, keep), detector, predictor, distort,
+                (context_margin, crop_format),
+            )  # fmt: skip
             videos.append(row)
             faces += rows
         seconds = time.perf_counter() - start
@@ -141,6 +156,7 @@ def run_shard(
         meta = _meta(frames, detector_cfg, detector, predictor, distort, summary)
         meta["context_margin"] = float(context_margin)
         meta["crop_format"] = crop_format
+        meta["frames_kept"] = None if keep is None else int(keep)
         (tmp / "meta.json").write_text(
             json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n"
         )
@@ -158,20 +174,28 @@ def _summary(videos: list[dict[str, Any]], faces: list[dict[str, Any]], seconds:
         "frames_sampled": sum(v["frames_sampled"] for v in videos),
         "frames_read": sum(v["frames_read"] for v in videos),
         "frames_with_face": sum(v["frames_with_face"] for v in videos),
+        "frames_with_landmarks": sum(v["frames_with_landmarks"] for v in videos),
         "faces": len(faces),
         "seconds": round(seconds, 3),
     }
 
 
+LANDMARK_COUNTERS = {  # FrameLandmarks.source -> videos.parquet counter
+    "missed": "frames_landmarks_hog_missed",
+    "fallback": "frames_landmarks_fallback",
+}
+
+
 def _process_video(
     entry: VideoEntry,
     shard_dir: Path,
-    n: int,
+    sampling: tuple[int, int | None],
     detector: Detector,
-    predictor: LandmarkPredictor | None,
+    predictor: LandmarkBoxes | None,
     distort: Callable[[np.ndarray], np.ndarray] | None,
     store: tuple[float, str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    n, keep = sampling
     row = {
         "video_id": entry.video_id,
         "path": str(entry.path),
@@ -181,6 +205,13 @@ def _process_video(
         "frames_sampled": 0,
         "frames_read": 0,
         "frames_with_face": 0,
+        "frames_face_found": 0,
+        "frames_with_landmarks": 0,
+        "frames_landmarks_hog_missed": 0,
+        "frames_landmarks_fallback": 0,
+        "frames_landmarks_iou0": 0,
+        "frames_hog_without_detector": 0,
+        "frames_dropped_by_selection": 0,
         "status": "ok",
         "error": "",
     }
@@ -205,44 +236,80 @@ def _process_video(
             info.frames_sampled,
             info.frame_count,
         )
-    rows: list[dict[str, Any]] = []
     try:
-        for idx in sorted(frames):
-            rows += _process_frame(
-                entry.video_id, idx, frames[idx], shard_dir, detector, predictor, distort,
-                store,
-            )  # fmt: skip
+        found = _detect_video(frames, detector, predictor, distort)
+        chosen = _choose_frames(found, keep, predictor is not None, row)
+        rows: list[dict[str, Any]] = []
+        for idx in chosen:
+            image, faces, marks = found[idx]
+            rows += _write_faces(entry.video_id, idx, image, faces, marks, shard_dir, store)
     except VIDEO_ERRORS as err:
         log.warning("%s: %s: %s", entry.video_id, type(err).__name__, err)
         row.update(status="error", error=f"{type(err).__name__}: {err}", frames_with_face=0)
         shutil.rmtree(shard_dir / "frames" / entry.video_id, ignore_errors=True)
         return row, []
     row["frames_with_face"] = len({r["frame_idx"] for r in rows})
+    row["frames_with_landmarks"] = len({r["frame_idx"] for r in rows if r["landmarks"]})
     if not rows:
         row["status"] = "no_face"
     return row, rows
 
 
-def _process_frame(
-    video_id: str,
-    idx: int,
-    frame: np.ndarray,
-    shard_dir: Path,
-    detector: Detector,
-    predictor: LandmarkPredictor | None,
-    distort: Callable[[np.ndarray], np.ndarray] | None,
-    store: tuple[float, str],
-) -> list[dict[str, Any]]:
+def _detect_video(frames, detector, predictor, distort) -> dict[int, tuple]:
+    """``{frame index: (frame, faces, FrameLandmarks | None)}``; detection in one batch."""
+    order = sorted(frames)
+    images = [distort(frames[i]) if distort is not None else frames[i] for i in order]
+    found = {}
+    for idx, image, faces in zip(order, images, detector.detect_batch(images), strict=True):
+        marks = None if predictor is None else predictor(image, [f.box for f in faces])
+        if predictor is not None and not faces and predictor.box == "dlib_hog":
+            # SBI saves such a frame from its dlib script, so it is a selection candidate,
+            # but it has no detector box and cannot be used for training.
+            if predictor.hog_landmarks(image) is not None:
+                marks = FrameLandmarks([], "hog_only")
+        found[idx] = (image, faces, marks)
+    return found
+
+
+def _choose_frames(found, keep, with_landmarks, row) -> list[int]:
+    """Frames to store; counts landmark sources and frames dropped into ``row``.
+
+    Candidates are the frames where a face was found (by the detector or, for training,
+    by HOG: SBI saves a frame when either of its scripts finds one); with ``keep``, the
+    evenly spaced subset of them (:func:`spaced_subset`). With landmarks, a candidate
+    without both a detector face and landmarks is not stored (SBI needs both files).
+    """
+    candidates = [
+        i
+        for i, (_, faces, marks) in found.items()
+        if faces or (marks is not None and marks.source == "hog_only")
+    ]
+    row["frames_face_found"] = sum(1 for _, faces, _ in found.values() if faces)
+    chosen = spaced_subset(candidates, keep) if keep else sorted(candidates)
+    row["frames_dropped_by_selection"] = len(candidates) - len(chosen)
+    stored = []
+    for idx in chosen:
+        marks = found[idx][2]
+        if marks is not None:
+            if marks.source == "hog_only":
+                row["frames_hog_without_detector"] += 1
+                continue
+            if marks.source in LANDMARK_COUNTERS:
+                row[LANDMARK_COUNTERS[marks.source]] += 1
+            if marks.iou is not None and marks.iou <= 0:
+                row["frames_landmarks_iou0"] += 1
+            if with_landmarks and all(p is None for p in marks.points):
+                continue  # no landmarks: not a training frame (counted above)
+        stored.append(idx)
+    return stored
+
+
+def _write_faces(video_id, idx, frame, faces, marks, shard_dir, store) -> list[dict[str, Any]]:
     context_margin, crop_format = store
-    if distort is not None:
-        frame = distort(frame)
-    faces = detector(frame)
-    if not faces:
-        return []
     height, width = frame.shape[:2]
     rows = []
     for face_idx, face in enumerate(faces):
-        points = predictor(frame, face.box) if predictor is not None else None
+        points = None if marks is None else marks.points[face_idx]
         window = context_window(points, face.box, context_margin, height, width)
         stem = shard_dir / f"frames/{video_id}/{idx:04d}_{face_idx}"
         stem.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,26 @@ from adfd.data.check import read_split
 log = logging.getLogger(__name__)
 
 
+def frame_sampling(frames_cfg: dict[str, Any], split: str) -> tuple[int, int | None]:
+    """(frames decoded, frames kept or None) of a split (``preprocess.frames``).
+
+    Training and validation splits decode ``train_candidates`` frames when set and keep
+    ``frames[split]`` evenly spaced among those with a face (SBI builds both from its
+    32-frame preprocessing); test splits decode ``frames.test`` and keep every one.
+    """
+    candidates = frames_cfg.get("train_candidates")
+    if split == "test" or not candidates:
+        return int(frames_cfg[split]), None
+    return max(int(candidates), int(frames_cfg[split])), int(frames_cfg[split])
+
+
+def detector_config(detector: dict[str, Any], gpu: int) -> dict[str, Any]:
+    """``preprocess.detector`` with ``device: auto`` resolved by the job's GPU request."""
+    if detector.get("device", "auto") != "auto":
+        return dict(detector)
+    return {**detector, "device": "cuda" if gpu else "cpu"}
+
+
 def run(
     *,
     manifest: Path,
@@ -25,6 +45,7 @@ def run(
     allow_download: bool,
     context_margin: float = 0.2,
     crop_format: str = "png",
+    keep: int | None = None,
 ) -> dict[str, Any]:
     from adfd.data.distortions import build_distortion
     from adfd.data.preprocess import run_shard, shard_entries
@@ -41,6 +62,7 @@ def run(
         allow_download=allow_download,
         context_margin=context_margin,
         crop_format=crop_format,
+        keep=keep,
     )
     log.info("shard summary: %s", summary)
     return summary

@@ -1,8 +1,10 @@
 """Read preprocessed shards back (contract in docs/architecture.md "Preprocessed shard").
 
 ``training_faces`` mirrors SBI's per-frame face choice (docs/sbi-recipe.md §2 "Per-sample face
-selection"): the largest face (``face_idx`` 0) of each saved frame, with its landmarks and
-box. Because landmarks are predicted inside the detector box, no IoU matching is needed.
+selection"): the face that carries the frame's landmarks, with its box. With
+``landmarks.box: dlib_hog`` preprocessing already paired the largest HOG face's landmarks
+with the detector face of highest IoU (one face per frame has landmarks); with ``detector``
+every face has landmarks and the largest (``face_idx`` 0) is taken.
 """
 
 from __future__ import annotations
@@ -169,14 +171,18 @@ def _comparable(value: Any) -> str:
 
 
 def training_faces(faces: pd.DataFrame) -> pd.DataFrame:
-    """The largest face of each frame that has landmarks, one row per frame.
+    """The face with landmarks of each frame (the largest such face), one row per frame.
 
     Columns: ``video_id, frame_idx, frame_file, landmarks`` ((n, 2) float64 array),
     ``box`` ((4,) float64 ``x0, y0, x1, y1``), ``score``; landmarks and box in the
     coordinates of the stored image ``frame_file`` (the face's context crop).
     """
     has_points = faces["landmarks"].map(len) > 0
-    rows = faces[(faces["face_idx"] == 0) & has_points].sort_values(["video_id", "frame_idx"])
+    rows = (
+        faces[has_points]
+        .sort_values(["video_id", "frame_idx", "face_idx"])
+        .drop_duplicates(["video_id", "frame_idx"])
+    )
     shifted = [in_crop(r) for r in rows.itertuples(index=False)]
     return pd.DataFrame(
         {

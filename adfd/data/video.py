@@ -39,6 +39,19 @@ def sample_indices(frame_count: int, n: int) -> np.ndarray:
     return np.unique(np.linspace(0, frame_count - 1, n, dtype=int))
 
 
+def spaced_subset(indices: list[int], n: int) -> list[int]:
+    """SBI's training-frame choice (docs/sbi-recipe.md §2 "Which frames training uses").
+
+    With more than ``n`` frames, the ones at positions ``round(linspace(0, len - 1, n))`` of
+    the sorted list; otherwise all of them. Python's ``round`` on numpy floats rounds half
+    to even, as ``np.round`` does, so both give the same positions.
+    """
+    ordered = sorted(indices)
+    if len(ordered) <= n:
+        return ordered
+    return [ordered[int(i)] for i in np.round(np.linspace(0, len(ordered) - 1, n))]
+
+
 def read_frames(path: str | Path, n: int) -> tuple[dict[int, np.ndarray], ReadInfo]:
     """Read ``n`` linspace-sampled frames sequentially: ``{index: (H, W, 3) uint8 RGB}``.
 

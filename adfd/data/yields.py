@@ -18,6 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# (summary key, videos.parquet column): frames by landmark outcome and frame selection
+LANDMARK_COUNTS = (
+    ("with_landmarks", "frames_with_landmarks"),
+    ("hog_missed", "frames_landmarks_hog_missed"),
+    ("detector_fallback", "frames_landmarks_fallback"),
+    ("paired_iou0", "frames_landmarks_iou0"),
+    ("hog_without_detector", "frames_hog_without_detector"),
+    ("dropped_by_selection", "frames_dropped_by_selection"),
+)
 MAX_LISTED = 20  # video ids printed per list in the Markdown (the JSON has them all)
 SMALL_FACE_RATIO = 0.5  # SBI protocol: faces below half the largest are dropped
 
@@ -47,7 +56,11 @@ def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
     ok = videos[videos["status"].isin(["ok", "no_face"])]
     readable = videos["status"] != "unreadable"
     short = videos[readable & (videos.frames_read < videos.frames_sampled)]
-    partial = videos[(videos["status"] == "ok") & (videos.frames_with_face < videos.frames_read)]
+    # frames where the detector found a face, before frame selection and landmark filtering
+    found = (
+        videos["frames_face_found"] if "frames_face_found" in videos else videos.frames_with_face
+    )
+    partial = videos[(videos["status"] == "ok") & (found < videos.frames_read)]
     per_frame = faces.groupby(["video_id", "frame_idx"]).size()
     area = (faces.x1 - faces.x0).clip(lower=0) * (faces.y1 - faces.y0).clip(lower=0)
     largest = area.groupby([faces.video_id, faces.frame_idx]).transform("max")
@@ -61,7 +74,11 @@ def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
             **{s: int(n) for s, n in part["status"].value_counts().sort_index().items()},
         }
     sampled, read = int(videos.frames_sampled.sum()), int(videos.frames_read.sum())
-    with_face = int(videos.frames_with_face.sum())
+    with_face = int(found.sum())
+    stored = int(videos.frames_with_face.sum())
+    landmarks = {  # 0 for shards written before these counters existed
+        key: int(videos[col].sum()) if col in videos else 0 for key, col in LANDMARK_COUNTS
+    }
     return {
         "shards": len(dirs),
         "shard_dirs": [str(d) for d in dirs],
@@ -73,10 +90,12 @@ def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
             "sampled": sampled,
             "read": read,
             "with_face": with_face,
+            "stored": stored,
             "read_of_sampled": _ratio(read, sampled),
             "with_face_of_read": _ratio(with_face, read),
             "per_video_with_face_mean": _ratio(with_face, len(ok)) if len(ok) else None,
         },
+        "landmark_frames": landmarks,
         "faces": {
             "total": len(faces),
             "per_frame_mean": _ratio(len(faces), len(per_frame)),
@@ -127,7 +146,24 @@ def format_yield(summary: dict[str, Any], title: str = "") -> str:
         f"| sampled | {fr['sampled']} | |",
         f"| read | {fr['read']} | {_pct(fr['read_of_sampled'])} of sampled |",
         f"| with a face | {fr['with_face']} | {_pct(fr['with_face_of_read'])} of read |",
+        f"| stored (selected, with landmarks for training) | {fr.get('stored', fr['with_face'])} "
+        "| |",
         "",
+    ]
+    lm_counts = s.get("landmark_frames") or {}
+    if lm and lm_counts:
+        lines += [
+            "Landmarks (box source `" + str(lm.get("box", "detector")) + "`): "
+            f"{lm_counts['with_landmarks']} stored frames with landmarks; HOG found no face in "
+            f"{lm_counts['hog_missed']} frames with a detector face (not training frames) and "
+            f"{lm_counts['detector_fallback']} used the detector box instead (fallback); "
+            f"{lm_counts['paired_iou0']} paired with IoU 0; "
+            f"{lm_counts['hog_without_detector']} HOG faces without a detector face; "
+            f"{lm_counts['dropped_by_selection']} frames with a face left out by the "
+            "evenly spaced frame selection.",
+            "",
+        ]
+    lines += [
         f"Faces: {fa['total']} ({fa['per_frame_mean']} per frame with a face, at most "
         f"{fa['per_frame_max']}); frames by faces: "
         + (", ".join(f"{k}: {v}" for k, v in fa["frames_by_faces"].items()) or "none")

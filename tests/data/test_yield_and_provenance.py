@@ -83,7 +83,13 @@ def yield_shards(media, group_video, tmp_path_factory):
     dirs = []
     for k, part in enumerate((entries[:3], entries[3:])):
         out = root / f"shard-{k:03d}"
-        run_shard(part, out, frames=3, detector_cfg=DETECTOR, landmarks_cfg={"name": "dlib68"})
+        run_shard(
+            part,
+            out,
+            frames=3,
+            detector_cfg=DETECTOR,
+            landmarks_cfg={"name": "dlib68", "box": "detector"},
+        )
         dirs.append(out)
     return dirs
 

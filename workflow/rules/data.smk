@@ -1,6 +1,7 @@
 # Datasets: integrity check (first node per dataset), then sharded face preprocessing,
 # then a yield summary per dataset/split/distortion (not needed by the tables).
 from adfd.data.check import listing_config
+from adfd.data.preprocess_job import detector_config, frame_sampling
 
 
 rule check_dataset:
@@ -35,8 +36,13 @@ rule preprocess_shard:
         **stage_resources("preprocess", scale_with_attempt=False),
     params:
         n_shards=lambda wc: SHARDS[wc.dataset],
-        frames=lambda wc: config["preprocess"]["frames"][wc.split],
-        detector=config["preprocess"]["detector"],
+        # train/val: decode frames.train_candidates, keep frames[split] (SBI's 32 -> 8)
+        frames=lambda wc: frame_sampling(config["preprocess"]["frames"], wc.split)[0],
+        keep=lambda wc: frame_sampling(config["preprocess"]["frames"], wc.split)[1],
+        # device auto -> cuda when the job asks for a GPU (resources.preprocess.gpu)
+        detector=detector_config(
+            config["preprocess"]["detector"], config["resources"]["preprocess"]["gpu"]
+        ),
         landmarks=lambda wc: (
             config["preprocess"]["landmarks"] if wc.split != "test" else None
         ),

@@ -13,6 +13,7 @@ with log_to(snakemake.log[0]):
         shard=int(snakemake.wildcards.shard),
         n_shards=snakemake.params.n_shards,
         frames=snakemake.params.frames,
+        keep=snakemake.params.keep,
         detector=snakemake.params.detector,
         landmarks=snakemake.params.landmarks,
         distortion=snakemake.params.distortion,

