@@ -29,6 +29,9 @@ from adfd.train.model import features_and_logits
 from adfd.train.sam import SAM
 
 COMPILE_MODES = (False, "model", "step")
+# torch.compile backend. bench/gpu_suite.py --cpu-smoke sets "eager" (dynamo tracing with
+# fullgraph checks, no code generation) to keep its CPU run short; training uses inductor.
+COMPILE_BACKEND = "inductor"
 
 
 def check_options(train_cfg: dict[str, Any]) -> None:
@@ -57,7 +60,7 @@ def make_optimizer(params, optim_cfg: dict[str, Any], train_cfg: dict[str, Any])
     )
     if train_cfg.get("compile", False) == "step":
         _strict_dynamo()
-        sam.compile_update()
+        sam.compile_update(COMPILE_BACKEND)
     return sam
 
 
@@ -69,7 +72,7 @@ def forward_fn(model: torch.nn.Module, train_cfg: dict[str, Any]) -> Callable:
 
     if train_cfg.get("compile", False) in ("model", "step"):
         _strict_dynamo()
-        return torch.compile(both, fullgraph=True)
+        return torch.compile(both, fullgraph=True, backend=COMPILE_BACKEND)
     return both
 
 

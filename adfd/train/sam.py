@@ -39,11 +39,11 @@ class SAM(torch.optim.Optimizer):
         self._perturb, self._restore = _perturb, _restore
         self._e_w: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = []
 
-    def compile_update(self) -> None:
+    def compile_update(self, backend: str = "inductor") -> None:
         """Compile the multi-tensor perturbation and restore (implies ``foreach``)."""
         self.foreach = True
-        self._perturb = torch.compile(_perturb, fullgraph=True)
-        self._restore = torch.compile(_restore, fullgraph=True)
+        self._perturb = torch.compile(_perturb, fullgraph=True, backend=backend)
+        self._restore = torch.compile(_restore, fullgraph=True, backend=backend)
 
     @torch.no_grad()
     def first_step(self) -> None:
