@@ -103,3 +103,21 @@ def test_bf16_evaluation_auc_inside_the_fp32_ci(demo_model):
           f"[{lo16:.2f}, {hi16:.2f}]; max |score diff| {diff:.2e}, {len(faces)} faces")  # fmt: skip
     assert 0 < diff < 0.05  # bf16 really ran, and only rounded
     assert lo32 <= a16 <= hi32 and lo16 <= a32 <= hi16
+
+
+def test_execution_options_recorded(demo_model):
+    """train_summary.json and the model's meta record the execution options (defaults)."""
+    import json
+
+    model_path, _ = demo_model
+    summary = json.loads((model_path.parent / "train_summary.json").read_text())
+    assert summary["execution"] == {
+        "device": "cpu", "precision": "fp32", "channels_last": False, "compile": False,
+        "fused_optimizer": False, "prefetch": False, "torch": torch.__version__,
+    }  # fmt: skip
+    _, meta = load_model(model_path)
+    assert (meta["train_precision"], meta["train_compile"], meta["train_prefetch"]) == (
+        "fp32",
+        False,
+        False,
+    )
