@@ -94,6 +94,21 @@ INERT_RULES: list[InertRule] = [
         "pair augmentation disabled",
     ),
     (lambda c: True, "train.workers", "per-sample generators make results worker-independent"),
+    *[
+        (lambda c: True, f"train.{k}", f"train.{k}: same maths and random stream, faster kernels")
+        for k in ("fused_optimizer", "prefetch")
+    ],
+    (
+        lambda c: c["train"].get("compile", False) is False,
+        "train.compile",
+        "eager execution: absent, as in run ids made before the option existed",
+    ),
+]
+
+# Execution choices that keep the maths and the random stream: hashed as one fixed value
+# (not dropped, so run ids made before the option existed stay valid); docs/decisions.md.
+CANONICAL_VALUES: list[tuple[str, Any, str]] = [
+    ("train.channels_last", False, "memory layout only (NHWC vs NCHW kernels)"),
 ]
 
 
@@ -127,6 +142,13 @@ def drop_inert(experiment: dict[str, Any]) -> dict[str, Any]:
         for part in parents:
             node = node.get(part, {})
         node.pop(leaf, None)
+    for path, value, _ in CANONICAL_VALUES:
+        *parents, leaf = path.split(".")
+        node = out
+        for part in parents:
+            node = node.get(part, {})
+        if leaf in node:
+            node[leaf] = value
     return out
 
 

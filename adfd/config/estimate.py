@@ -4,7 +4,8 @@ Training: ``epochs x steps`` per run, ``steps = floor(train videos x frames.trai
 batch_real)`` (each SAM step = ``batch_real`` real faces + their pseudo-fakes, drop_last),
 at ``evaluation.cost.step_seconds`` per step of ``step_images`` images (measured for
 tf_efficientnet_b4, 380 px, fp32 on an H200), scaled linearly by images per step and by
-``(image_size / 380)^2``, and by 113/143 for bf16 + channels_last (measured). Evaluation:
+``(image_size / 380)^2``; the per-step figure follows the recipe's execution options
+(``adfd.config.step_cost``: measured configurations in ``evaluation.cost.execution``). Evaluation:
 ``videos x frames.test`` faces (one face per frame assumed) per (run, test set, distortion)
 at ``eval_faces_per_second``. When Snakemake ``benchmark:`` TSVs of finished jobs exist
 (``results/benchmarks/train/<run>.tsv`` with the run's train_summary.json,
@@ -29,9 +30,9 @@ from typing import Any
 import pandas as pd
 
 from adfd.config.matrix import Matrix
+from adfd.config.step_cost import step_seconds_for
 
 REF_IMAGE_SIZE = 380
-BF16_CHANNELS_LAST = 113 / 143  # measured speed-up on the H200 (bench/gpu_train.py)
 # Test videos when a dataset's `expect` gives no count (official splits; DFDCP approximate).
 TEST_VIDEOS = {"ffpp": 700, "cdf": 518, "dfdc": 5000, "dfdcp": 780, "ffiw": 500}
 TRAIN_VIDEOS = {"ffpp": 720}
@@ -86,10 +87,9 @@ def run_seconds(experiment: dict[str, Any], config: dict[str, Any], step_seconds
     steps = experiment["train"]["epochs"] * (images // batch)
     per_step = step_seconds
     if not calibrated:  # scale the reference measurement to this recipe
+        per_step = step_seconds_for(experiment["train"], config["evaluation"]["cost"])[0]
         per_step *= (2 * batch) / step_images
         per_step *= (experiment["data"]["image_size"] / REF_IMAGE_SIZE) ** 2
-        if experiment["train"]["precision"] == "bf16" and experiment["train"]["channels_last"]:
-            per_step *= BF16_CHANNELS_LAST
     seconds = steps * per_step
     if experiment["train"]["checkpoint"] == "best_val":  # val pairs scored every epoch
         val = (
@@ -130,6 +130,10 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
         if "faces_per_second" in cal
         else "config"
     )
+    example = next(iter(matrix.runs.values()))
+    if "step_seconds" not in cal:
+        step_s, how = step_seconds_for(example.experiment["train"], cost)
+        src += f"; {how}"
     lines = [
         f"GPU-hour estimate: {step_s * 1000:.0f} ms per SAM step of {cost['step_images']} "
         f"images ({src}); evaluation {fps:.0f} faces/s ({esrc}); one face per test frame",
@@ -153,7 +157,6 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
     label = "all_tables" if tables is None else "together"
     lines.append(f"{label:12} {len(all_runs):>4} {t:>11.1f} {len(all_evals):>5} {e:>10.2f} "
                  f"{t + e:>11.1f}   (shared runs and evaluations counted once)")  # fmt: skip
-    example = next(iter(matrix.runs.values()))
     secs, steps = run_seconds(example.experiment, config, step_s, cost["step_images"],
                               "step_seconds" in cal)  # fmt: skip
     lines.append(

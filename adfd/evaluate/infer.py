@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from adfd.data.images import read_rgb
 from adfd.data.shards import in_crop
 from adfd.evaluate.store import write_store
 from adfd.train.dataset import to_tensor
-from adfd.train.model import load_model
+from adfd.train.model import autocast, load_model
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,41 @@ def shard_meta(shards: list[Path]) -> dict[str, Any]:
     }
 
 
-def score_faces(net, faces: pd.DataFrame, size: int, margin: float, batch_size: int, device):
+def video_batches(video_ids: pd.Series, batch_size: int) -> list[slice]:
+    """Row slices of consecutive whole videos, at most ``batch_size`` faces each; a video
+    with more faces than that is split into ``batch_size`` chunks. ``video_ids`` must be
+    grouped (the store is sorted by video)."""
+    if batch_size < 1:
+        raise ValueError(f"evaluation.batch_size must be >= 1, got {batch_size}")
+    ids = video_ids.to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([])
+    bounds = [*starts.tolist(), len(ids)]
+    out, begin = [], 0
+    for lo, hi in pairwise(bounds):
+        if hi - begin > batch_size and lo > begin:  # this video does not fit: close batch
+            out.append(slice(begin, lo))
+            begin = lo
+        while hi - begin > batch_size:  # a video larger than a batch: whole chunks
+            out.append(slice(begin, begin + batch_size))
+            begin += batch_size
+    if begin < len(ids):
+        out.append(slice(begin, len(ids)))
+    return out
+
+
+def score_faces(net, faces: pd.DataFrame, size: int, margin: float, batch_size: int, device,
+                precision: str = "fp32") -> np.ndarray:  # fmt: skip
+    """softmax[:, 1] of every face; batches hold whole videos (``video_batches``), scores
+    reach the host once per batch. ``precision`` bf16 runs the network under autocast
+    (bench/gpu_suite.py, tests); the pipeline scores in fp32."""
     scores = np.empty(len(faces), dtype=np.float64)
     with torch.inference_mode():
-        for start in range(0, len(faces), batch_size):
-            part = faces.iloc[start : start + batch_size]
-            x = crop_faces(part, size, margin).to(device)
-            prob = torch.softmax(net(x).float(), dim=1)[:, 1]
-            scores[start : start + len(part)] = prob.cpu().numpy()
+        for part in video_batches(faces["video_id"], batch_size):
+            x = crop_faces(faces.iloc[part], size, margin).to(device, non_blocking=True)
+            with autocast(device, precision):
+                logits = net(x)
+            prob = torch.softmax(logits.float(), dim=1)[:, 1]
+            scores[part] = prob.cpu().numpy()
     return scores
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import timm
 import torch
 
-from adfd.train.model import NUM_CLASSES, load_checkpoint, save_model
+from adfd.train.model import NUM_CLASSES, load_checkpoint, plain_state_dict, save_model
 
 # efficientnet_pytorch name -> timm name, inside one block (expanding or not).
 _EXPAND = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw",
@@ -78,6 +78,7 @@ def convert_checkpoint(
     state = ckpt.get("model", ckpt) if isinstance(ckpt, dict) else ckpt
     state = {k.removeprefix("module."): v for k, v in state.items()}  # DataParallel saves
     state = {k.removeprefix("net."): v for k, v in state.items()}  # SBI's Detector wrapper
+    state = plain_state_dict(state)  # saved from a torch.compile'd module
     model = timm.create_model(model_name, pretrained=False, num_classes=NUM_CLASSES)
     model.load_state_dict(efficientnet_pytorch_to_timm(state, model))
     meta = {

@@ -6,6 +6,10 @@ NRS-weighted Eq. 9 after), a SAM step. NRS features, probabilities and weights c
 SAM's first pass; the weights are detached and reused in the second pass. The full state
 is saved atomically after every epoch and at the next step boundary after SIGTERM/SIGUSR1
 (``adfd.train.state``); a rerun resumes at that step with bit-identical results.
+
+The step never waits for the device: loss and NRS statistics accumulate in device tensors
+that are read once per epoch, for its log line (``train.*`` execution options:
+``adfd.train.fast``).
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ import yaml
 from adfd.data.shards import training_samples
 from adfd.provenance import environment
 from adfd.registries import CHECKPOINTS
+from adfd.train import fast
 from adfd.train import state as st
 from adfd.train.dataset import PairDataset, collate_pairs
-from adfd.train.model import autocast, create_model, features_and_logits, save_model
+from adfd.train.model import autocast, create_model, plain_state_dict, save_model
 from adfd.train.nrs import NRS, weighted_loss
-from adfd.train.sam import SAM, linear_decay
+from adfd.train.sam import linear_decay
 from adfd.train.validate import sbi_validation
 
 log = logging.getLogger(__name__)
@@ -44,19 +49,15 @@ class Trainer:
         cfg = experiment["train"]
         self.batch, self.epochs = cfg["batch_real"], cfg["epochs"]
         self.steps = len(dataset) // self.batch
+        fast.check_options(cfg)
         self.precision, self.channels_last = cfg["precision"], cfg["channels_last"]
+        self.prefetch = bool(cfg.get("prefetch", False))
         self.model = create_model(experiment["model"], allow_download=allow_download).to(device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
-        opt = experiment["optim"]
-        self.optimizer = SAM(
-            self.model.parameters(),
-            torch.optim.SGD,
-            rho=opt["rho"],
-            lr=opt["lr"],
-            momentum=opt["momentum"],
-            weight_decay=opt["weight_decay"],
-        )
+        # The module stays eager (plain state dict keys); the step calls this function.
+        self.forward = fast.forward_fn(self.model, cfg)
+        self.optimizer = fast.make_optimizer(self.model.parameters(), experiment["optim"], cfg)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer.base_optimizer,
             linear_decay(self.epochs, experiment["schedule"]["start_decay"]),
@@ -64,9 +65,22 @@ class Trainer:
         self.nrs = NRS(experiment["nrs"], seed=seed, reals_per_epoch=self.steps * self.batch)
         self.epoch, self.step, self.history = 0, 0, []  # epoch: finished epochs (0-based next)
         self.stats = new_stats()
+        self.acc = self._device_acc()
+
+    def _device_acc(self) -> torch.Tensor:
+        """Device accumulators (float64): loss sum, noisy fakes, fake weight sum, fakes."""
+        keys = ("loss_sum", "noise", "fake_weight_sum", "fakes")
+        return torch.tensor([self.stats[k] for k in keys], dtype=torch.float64, device=self.device)
+
+    def _flush_acc(self) -> None:
+        """Move the device accumulators into ``stats`` (one host synchronisation)."""
+        for key, value in zip(("loss_sum", "noise", "fake_weight_sum", "fakes"),
+                              self.acc.tolist(), strict=True):  # fmt: skip
+            self.stats[key] = value
 
     # -- state -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
+        self._flush_acc()
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -81,7 +95,7 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
+        self.model.load_state_dict(plain_state_dict(state["model"]))
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.epoch, self.step = state["epoch"], state["step"]
@@ -89,6 +103,7 @@ class Trainer:
         self.nrs.load_state_dict(state["nrs"])
         self.policy.load_state_dict(state["policy"])
         self.stats = state["stats"]
+        self.acc = self._device_acc()
         self.history = json.loads(state["history"])
 
     # -- one epoch -----------------------------------------------------------------------
@@ -110,27 +125,30 @@ class Trainer:
             persistent_workers=False,
         )
 
-    def train_step(self, images, labels, positions) -> None:
+    def train_step(self, images, labels, positions, reals=None) -> None:
+        """One SAM step; ``reals``: indices of the real images (host tensor; default: the
+        first ``len(positions)`` rows, as collate_pairs orders them). Never synchronises."""
+        if reals is None:
+            reals = torch.arange(len(positions))
         with autocast(self.device, self.precision):
-            features, logits = features_and_logits(self.model, images)
+            features, logits = self.forward(images)
         weights, n_noise = self.nrs.weights(features.float(), labels)
         loss = weighted_loss(logits.float(), labels, weights)
         loss.backward()
-        self.nrs.observe(features.float(), logits, labels, positions)
+        self.nrs.observe(features.float(), logits, reals, positions)
         self.optimizer.first_step()
         with autocast(self.device, self.precision):
-            logits2 = self.model(images)
+            _, logits2 = self.forward(images)
         weighted_loss(logits2.float(), labels, weights).backward()
         self.optimizer.second_step()
-        s = self.stats
-        s["loss_sum"] += float(loss.detach())
-        s["steps"] += 1
-        s["images"] += images.shape[0]
+        self.stats["steps"] += 1
+        self.stats["images"] += images.shape[0]
+        self.acc[0] += loss.detach().double()
         if weights is not None:
             fake = labels == 1
-            s["noise"] += n_noise
-            s["fake_weight_sum"] += float(weights[fake].sum())
-            s["fakes"] += int(fake.sum())
+            self.acc[1:] += torch.stack(
+                [n_noise.double(), (weights * fake).sum().double(), fake.sum().double()]
+            )
 
     def run_epoch(self, flag: st.StopFlag, state_path: Path, workers: int) -> None:
         epoch = self.epoch
@@ -138,16 +156,21 @@ class Trainer:
             self.nrs.start_epoch(epoch + 1)
         self.model.train()
         loader = self.loader(epoch, self.step, workers)
+        layout = torch.channels_last if self.channels_last else None
+        if self.prefetch:
+            loader = fast.Prefetcher(loader, self.device, layout)
         bar = _progress(loader, epoch, self.epochs, self.step)
         t_fetch = time.perf_counter()
         for images, labels in bar:
             self.stats["wait"] += time.perf_counter() - t_fetch
             t_step = time.perf_counter()
-            images, labels = images.to(self.device), labels.to(self.device)
-            if self.channels_last:
-                images = images.contiguous(memory_format=torch.channels_last)
+            reals = torch.arange(self.batch)  # collate_pairs: reals first
+            if not self.prefetch:
+                images, labels = images.to(self.device), labels.to(self.device)
+                if layout is not None:
+                    images = images.contiguous(memory_format=layout)
             positions = torch.arange(self.batch) + self.step * self.batch
-            self.train_step(images, labels, positions)
+            self.train_step(images, labels, positions, reals)
             self.step += 1
             self.stats["busy"] += time.perf_counter() - t_step
             if flag.signum is not None:
@@ -155,6 +178,9 @@ class Trainer:
                 log.warning("state saved at epoch %d step %d", epoch + 1, self.step)
                 raise st.Preempted(flag.signum)
             t_fetch = time.perf_counter()
+        t_sync = time.perf_counter()
+        self._flush_acc()  # the epoch's one wait for the device
+        self.stats["busy"] += time.perf_counter() - t_sync
         self.stats["lr"] = self.optimizer.param_groups[0]["lr"]
         self.scheduler.step()
         self.nrs.end_epoch()
@@ -162,6 +188,7 @@ class Trainer:
             self.policy.update(epoch + 1, self.model)
         self.history.append(self.epoch_record(epoch))
         self.epoch, self.step, self.stats = epoch + 1, 0, new_stats()
+        self.acc = self._device_acc()
 
     def epoch_record(self, epoch: int) -> dict[str, Any]:
         s = self.stats
@@ -276,6 +303,7 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
     cfg_train = experiment["train"]
     model = trainer.policy.select(trainer.model)
     selection = trainer.policy.record()
+    execution = fast.execution_record(cfg_train, trainer.device)
     meta = {
         "model_name": experiment["model"]["name"],
         "image_size": experiment["data"]["image_size"],
@@ -283,6 +311,7 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
         "checkpoint": cfg_train["checkpoint"],
         "checkpoint_epoch": selection["epoch"],
         "seed": seed,
+        **{f"train_{k}": v for k, v in execution.items() if k not in ("device", "torch")},
     }
     save_model(out_dir / "model.pt", model.to(memory_format=torch.contiguous_format).cpu(), meta)
     (out_dir / "config.yaml").write_text(yaml.safe_dump(experiment, sort_keys=True))
@@ -297,6 +326,7 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
         "checkpoint": selection,
         "precision": cfg_train["precision"],
         "channels_last": cfg_train["channels_last"],
+        "execution": execution,
         "provenance": {**provenance, "environment": environment()},
     }
     (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))

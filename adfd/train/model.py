@@ -61,7 +61,7 @@ def save_model(path: Path, model: torch.nn.Module, meta: dict[str, Any]) -> None
     """Write weights + plain metadata atomically (loadable with ``weights_only=True``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "meta": meta}, tmp)
+    torch.save({"model": plain_state_dict(model.state_dict()), "meta": meta}, tmp)
     os.replace(tmp, path)
 
 
@@ -76,11 +76,17 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         ) from err
 
 
+def plain_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Keys without ``torch.compile``'s ``_orig_mod.`` wrapper prefix (a compiled module's
+    state dict), so weights load into an eager or compiled model alike."""
+    return {k.replace("_orig_mod.", ""): v for k, v in state.items()}
+
+
 def load_model(path: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
     ckpt = load_checkpoint(path)
     meta = ckpt["meta"]
     model = timm.create_model(meta["model_name"], pretrained=False, num_classes=NUM_CLASSES)
-    model.load_state_dict(ckpt["model"])
+    model.load_state_dict(plain_state_dict(ckpt["model"]))
     return model.eval(), meta
 
 

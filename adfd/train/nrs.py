@@ -9,7 +9,9 @@ positions drawn up front from a seeded generator); after the epoch, k-means give
 Scale: features and centres are L2-normalised, so both distances live in [0, 2] and
 ``lambda`` means the same kind of thing for both: ``cosine`` = 1 - cos(F, c), ``l2`` =
 ||F/|F| - c/|c|||_2. Memory, centres and generator state are plain tensors
-(``state_dict``), so a resumed run continues bit for bit.
+(``state_dict``), so a resumed run continues bit for bit. The memory lives on the device
+of the features: observing a step never waits for the device (the real rows are given as a
+host index, the random filter decides on host positions); k-means reads it once per epoch.
 """
 
 from __future__ import annotations
@@ -81,10 +83,11 @@ class TopPredicts:
         self.feat = torch.empty(0, 0)
 
     def add(self, features: torch.Tensor, prob_real: torch.Tensor, positions: torch.Tensor):
-        prob = torch.cat([self.prob, prob_real.float().cpu()])
-        pos = torch.cat([self.pos, positions.cpu()])
-        feat = features.float().cpu()
-        feat = feat if self.feat.numel() == 0 else torch.cat([self.feat, feat])
+        dev = features.device
+        prob = torch.cat([self.prob.to(dev), prob_real.float()])
+        pos = torch.cat([self.pos.to(dev), positions.to(dev, non_blocking=True)])
+        feat = features.float()
+        feat = feat if self.feat.numel() == 0 else torch.cat([self.feat.to(dev), feat])
         # Sort by position, then stably by descending probability: ties keep the earlier.
         by_pos = torch.argsort(pos, stable=True)
         order = by_pos[torch.argsort(-prob[by_pos], stable=True)][: self.k_s]
@@ -112,15 +115,17 @@ class RandomReals:
         self.feat = torch.empty(0, 0)
 
     def add(self, features: torch.Tensor, prob_real: torch.Tensor, positions: torch.Tensor):
-        keep = torch.isin(positions.cpu(), self.chosen)
-        if not keep.any():
+        positions = positions.cpu()  # host positions: the choice needs no device sync
+        keep = torch.isin(positions, self.chosen).nonzero().squeeze(1)
+        if len(keep) == 0:
             return
-        feat = features.float().cpu()[keep]
-        self.feat = feat if self.feat.numel() == 0 else torch.cat([self.feat, feat])
-        self.pos = torch.cat([self.pos, positions.cpu()[keep]])
+        dev = features.device
+        feat = features.float()[keep.to(dev, non_blocking=True)]
+        self.feat = feat if self.feat.numel() == 0 else torch.cat([self.feat.to(dev), feat])
+        self.pos = torch.cat([self.pos, positions[keep]])
 
     def features(self) -> torch.Tensor:
-        return self.feat[torch.argsort(self.pos)]
+        return self.feat[torch.argsort(self.pos).to(self.feat.device)]
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {"pos": self.pos, "feat": self.feat}
@@ -133,7 +138,7 @@ def kmeans_centres(features: torch.Tensor, k: int, seed: int) -> torch.Tensor:
     """k centres C (k, D) of the L2-normalised memory (Alg. 1 line 20), unit length."""
     from sklearn.cluster import KMeans  # imported here: 1.6 s that runs without NRS skip
 
-    x = F.normalize(features.double(), dim=1).numpy()
+    x = F.normalize(features.double().cpu(), dim=1).numpy()
     k = min(k, len(x))
     km = KMeans(n_clusters=k, n_init=KMEANS_N_INIT, random_state=seed).fit(x)
     return F.normalize(torch.from_numpy(km.cluster_centers_).float(), dim=1)
@@ -171,22 +176,27 @@ class NRS:
             self.memory = None
 
     def weights(self, features: torch.Tensor, labels: torch.Tensor):
-        """Per-image loss weights of Eq. 5-6 (detached) and the noise count; None before T_k."""
+        """Per-image loss weights of Eq. 5-6 (detached) and the noise count (a device
+        tensor); None and 0 before T_k."""
         if not self.weighs(self.epoch):
             return None, 0
         with torch.no_grad():
-            centres = self.centres.to(features.device)
-            dist = noise_distance(features.detach(), centres, self.cfg["distance"])
+            if self.centres.device != features.device:  # once per epoch, not per step
+                self.centres = self.centres.to(features.device)
+            dist = noise_distance(features.detach(), self.centres, self.cfg["distance"])
             cfg = self.cfg
             w = loss_weights(dist, labels, lam=cfg["lambda"], beta=cfg["beta"], epoch=self.epoch)
-            return w, int(((dist < cfg["lambda"]) & (labels == 1)).sum())
+            return w, ((dist < cfg["lambda"]) & (labels == 1)).sum()
 
-    def observe(self, features, logits, labels, positions: torch.Tensor) -> None:
-        """Add this step's real features and P_r (softmax real column) to the memory."""
+    def observe(self, features, logits, reals: torch.Tensor, positions: torch.Tensor) -> None:
+        """Add this step's real features and P_r (softmax real column) to the memory.
+
+        ``reals``: host index of the real rows (label 0), ``positions`` their epoch positions.
+        """
         if self.memory is None:
             return
         with torch.no_grad():
-            real = labels == 0
+            real = reals.to(features.device, non_blocking=True)
             prob_real = torch.softmax(logits.detach()[real].float(), dim=1)[:, 0]
             self.memory.add(features.detach()[real], prob_real, positions)
 

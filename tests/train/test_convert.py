@@ -64,3 +64,19 @@ def test_checkpoint_needing_arbitrary_pickle_is_refused(tmp_path):
     torch.save({"model": {"w": torch.zeros(1)}, "meta": Custom()}, path)
     with pytest.raises(RuntimeError, match="refusing to load"):
         load_checkpoint(path)
+
+
+def test_checkpoint_of_a_compiled_model_converts_like_the_plain_one(tmp_path):
+    """Keys saved from a torch.compile'd module (``_orig_mod.``) convert to the same weights."""
+    torch.manual_seed(0)
+    src = efficientnet_pytorch.EfficientNet.from_name("efficientnet-b4", num_classes=2)
+    plain = src.state_dict()
+    torch.save({"model": plain}, tmp_path / "plain.tar")
+    compiled = torch.compile(src).state_dict()  # never called: nothing is compiled
+    assert all(k.startswith("_orig_mod.") for k in compiled)
+    torch.save({"model": compiled}, tmp_path / "compiled.tar")
+    for name in ("plain", "compiled"):
+        convert_checkpoint(tmp_path / f"{name}.tar", tmp_path / f"{name}.pt")
+    a, b = load_checkpoint(tmp_path / "plain.pt"), load_checkpoint(tmp_path / "compiled.pt")
+    assert a["model"].keys() == b["model"].keys()
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])

@@ -98,7 +98,7 @@ def test_t_k_switch_collects_from_t_k_minus_1_and_weighs_from_t_k():
         nrs.start_epoch(t)
         w, _ = nrs.weights(feats, labels)
         seen.append((t, nrs.collects(t), w is not None))
-        nrs.observe(feats, logits, labels, torch.arange(4))
+        nrs.observe(feats, logits, torch.arange(4), torch.arange(4))
         nrs.end_epoch()
     assert seen == [(1, False, False), (2, True, False), (3, True, True), (4, True, True)]
     assert not NRS({**cfg, "enabled": False}, seed=5, reals_per_epoch=4).collects(5)
