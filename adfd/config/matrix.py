@@ -65,6 +65,13 @@ class Matrix:
             raise NotFoundError(f"{table} has rows 1..{len(rows)}, not {index}")
         return rows[index - 1]
 
+    def preprocess_units(self) -> list[tuple[str, str, str]]:
+        """(dataset, split, distortion) units to preprocess, training units first."""
+        train_sets = sorted({r.experiment["data"]["train_set"] for r in self.runs.values()})
+        units = [(ds, split, "raw") for ds in train_sets for split in ("train", "val")]
+        units += sorted({(ds, "test", dist) for _, ds, dist in self.evals})
+        return units
+
 
 def build_matrix(config: dict[str, Any]) -> Matrix:
     baseline = config["baseline"]
