@@ -22,12 +22,13 @@ from typing import Any
 import pandas as pd
 
 from adfd.config.matrix import Matrix
+from adfd.data.datasets import REGISTRY
 
 REF_IMAGE_SIZE = 380
 BF16_CHANNELS_LAST = 113 / 143  # measured speed-up on the H200 (bench/gpu_train.py)
 # Test videos when a dataset's `expect` gives no count (official splits; DFDCP approximate).
-TEST_VIDEOS = {"ffpp": 700, "cdf": 518, "dfdc": 5000, "dfdcp": 780, "ffiw": 500}
-TRAIN_VIDEOS = {"ffpp": 720}
+TEST_VIDEOS = {name: d.test_videos for name, d in REGISTRY.items()}
+TRAIN_VIDEOS = {name: d.train_videos for name, d in REGISTRY.items() if d.train_videos}
 
 
 def _expected(config: dict[str, Any], dataset: str, split: str, fallback: dict[str, int]):

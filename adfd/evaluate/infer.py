@@ -87,7 +87,7 @@ def run(
 ) -> pd.DataFrame:
     """Score one test set (one store file)."""
     stores = run_many(
-        model=model, jobs=[(dataset, shards, out)], experiment=experiment, run_id=run_id,
+        model=model, jobs=[(dataset, shards, out)], run_id=run_id,
         distortion=distortion, batch_size=batch_size, threads=threads,
     )  # fmt: skip
     return stores[dataset]
@@ -97,7 +97,6 @@ def run_many(
     *,
     model: Path,
     jobs: list[tuple[str, list[Path], Path]],
-    experiment: dict[str, Any] | None,
     run_id: str,
     distortion: str,
     batch_size: int = 64,

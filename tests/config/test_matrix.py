@@ -60,9 +60,16 @@ def test_paper_averages_match_their_cells(config):
                 assert abs(mean - paper["avg_wo_ffpp"]) < 0.02, (name, row["id"])
 
 
-def test_dedupe_on_the_real_matrix(matrix):
-    assert len(matrix.rows) == 46
-    assert len(matrix.runs) == 31
+def test_every_row_resolves_and_dedupe_holds(config, matrix):
+    assert len(matrix.rows) == sum(len(s["rows"]) for s in config["tables"].values())
+    canon = {}
+    for row in matrix.rows:  # each row resolved to a full experiment, one run per seed
+        assert set(row.resolved) == set(config["baseline"]) and len(row.run_ids) == 1
+        run = matrix.runs[row.run_ids[0]]
+        canon.setdefault(run_id(run.canonical), set()).add(row.run_ids[0])
+    # identical canonical configs share one run; different ones never do
+    assert all(len(ids) == 1 for ids in canon.values()) and len(canon) == len(matrix.runs)
+    assert set(matrix.runs) == {rid for r in matrix.rows for rid in r.run_ids}
     base = matrix.row("table7", 1).run_ids[0]
     shared = {f"{r.table}[{r.index}]" for r in matrix.rows if r.run_ids[0] == base}
     assert shared == {
@@ -83,10 +90,13 @@ def test_dedupe_on_the_real_matrix(matrix):
     assert len({r.run_ids[0] for r in matrix.table_rows("table4")}) == 3
 
 
-def test_evaluation_jobs(matrix):
-    assert len(matrix.evals) == len(set(matrix.evals)) == 214
-    t10 = matrix.table_evals("table10")
-    assert len(t10) == 2 * 5 * 7
+def test_evaluation_jobs(config, matrix):
+    assert len(matrix.evals) == len(set(matrix.evals))
+    wanted = {job for table in config["tables"] for job in matrix.table_evals(table)}
+    assert set(matrix.evals) == wanted
+    t10, spec = matrix.table_evals("table10"), config["tables"]["table10"]
+    runs10 = {rid for r in matrix.table_rows("table10") for rid in r.run_ids}
+    assert len(t10) == len(runs10) * len(spec["test_sets"]) * len(spec["distortions"])
     assert {d for _, _, d in t10} == {
         "raw", "resize128", "resize256", "gblur3", "gblur5", "jpeg50", "jpeg100",
     }  # fmt: skip
@@ -96,7 +106,7 @@ def test_seeds_multiply_runs(config):
     cfg = copy.deepcopy(config)
     cfg["seeds"] = [5, 6, 7]
     m = build_matrix(cfg)
-    assert len(m.runs) == 3 * 31
+    assert len(m.runs) == 3 * len(build_matrix(config).runs)
     assert all(len(r.run_ids) == 3 and len(set(r.run_ids)) == 3 for r in m.rows)
 
 
@@ -141,6 +151,52 @@ def test_schema_enums_match_registries():
     assert exp["nrs"]["properties"]["distance"]["enum"] == list(NRS_DISTANCES.declared)
 
 
+def test_datasets_come_from_one_registry():
+    """Every registered dataset is a schema key, a report column and an estimate constant,
+    and nothing else is."""
+    from adfd.config.estimate import TEST_VIDEOS, TRAIN_VIDEOS
+    from adfd.config.schema import load_schema
+    from adfd.data.datasets import KINDS, REGISTRY
+    from adfd.report.tables import METRIC_NAMES
+
+    schema = load_schema()
+    datasets = schema["properties"]["datasets"]
+    assert set(datasets["properties"]) == set(datasets["required"]) == set(REGISTRY)
+    assert set(schema["properties"]["preprocess"]["properties"]["shards"]["required"]) == set(
+        REGISTRY
+    )
+    generic = schema["$defs"]["generic_dataset"]["properties"]["kind"]["enum"]
+    assert generic == list(KINDS)
+    averages = {"avg", "avg_wo_ffpp", "Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures"}
+    assert set(METRIC_NAMES) - averages == set(REGISTRY)
+    assert {n: METRIC_NAMES[n] for n in REGISTRY} == {n: d.display for n, d in REGISTRY.items()}
+    assert TEST_VIDEOS == {n: d.test_videos for n, d in REGISTRY.items()}
+    assert set(TRAIN_VIDEOS) == {n for n, d in REGISTRY.items() if "train" in d.splits}
+    assert set(load_config()["datasets"]) == set(REGISTRY)  # the paper's config: all of them
+
+
+def test_unknown_dataset_in_a_table_is_a_config_error(config):
+    bad = copy.deepcopy(config)
+    bad["tables"]["table7"]["extra_sets"] = ["mine"]
+    with pytest.raises(ConfigError, match=r"tables\.table7\.extra_sets: unknown dataset 'mine'"):
+        build_matrix(bad)
+    bad["datasets"]["mine"] = {"kind": "list", "root": "x"}
+    with pytest.raises(ConfigError, match=r"datasets\.mine: 'list' is a required property"):
+        validate_config(bad)
+
+
+def test_ours_override_is_one_yaml_anchor(config):
+    """The "Ours" recipe is written once (&ours) and reused (*ours); safe_load resolves it."""
+    from adfd.config.load import DEFAULT_CONFIG
+
+    text = DEFAULT_CONFIG.read_text()
+    assert text.count("&ours") == 1 and text.count("*ours") >= 3
+    ours = {"synthesis": {"mask": {"name": "bbmg"}}, "nrs": {"enabled": True}}
+    for table in ("table8", "table9", "table10", "table11"):
+        row = next(r for r in config["tables"][table]["rows"] if r["override"] == ours)
+        assert row["id"] in ("ours", "bbmg_nrs")
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
@@ -179,5 +235,5 @@ def test_demo_overlay_validates_and_keeps_the_matrix():
 
     demo = load_config([REPO_ROOT / "demo" / "config.yaml"])
     assert demo["demo"]["enabled"] and demo["baseline"]["model"]["pretrained"] is None
-    m = build_matrix(demo)
-    assert len(m.rows) == 46 and len(m.runs) == 31
+    m, paper = build_matrix(demo), build_matrix(load_config())
+    assert len(m.rows) == len(paper.rows) and len(m.runs) == len(paper.runs)
