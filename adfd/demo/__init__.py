@@ -4,10 +4,10 @@
 official layouts (docs/sbi-recipe.md §1), and a sixth benchmark "Wild" in the generic
 ``real/``/``fake/`` folder layout (added to the demo by config alone) under ``root``, from
 the real faces that ship inside installed packages (``adfd.demo.faces``), filmed with seeded
-camera motion (``adfd.demo.motion``) and manipulated between different people with classical face-swap and
-reenactment recipes (``adfd.demo.manipulate``). The people are split into a training pool
-(FF++ train/val) and a disjoint test pool (FF++ test and the four cross-dataset sets). Every
-random draw comes from ``numpy.random.default_rng(seed)``; the same seed gives the same bytes.
+camera motion (``adfd.demo.motion``) and manipulated between different people with classical
+face-swap and reenactment recipes (``adfd.demo.manipulate``). The people are split into a
+training pool (FF++ train/val) and a disjoint test pool (FF++ test and the other test sets).
+Every random draw comes from ``numpy.random.default_rng(seed)``; the same seed gives the same bytes.
 """
 
 from __future__ import annotations
