@@ -101,3 +101,30 @@ def test_dataset_and_table_added_by_config_alone(tmp_path, capsys):
     assert "| Name | CDF | Mine | Avg |" in md14
     print(md7)
     print(md14)
+
+
+def test_table14_planned_from_an_overlay(tmp_path, capsys):
+    """Without running anything: `adfd plan --table table14` and the Snakemake DAG of
+    table14 (on the paper config) from an overlay that adds a table and a dataset."""
+    extra = tmp_path / "t14.yaml"
+    extra.write_text(yaml.safe_dump({
+        "datasets": {"mine": {"kind": "folders", "root": str(tmp_path / "Mine")}},
+        "tables": {"table14": TABLE14},
+    }))  # fmt: skip
+    assert main(["--configfile", str(extra), "plan", "--table", "table14"]) == 0
+    plan = capsys.readouterr().out
+    assert "table14    1  dynamic" in plan and "table rows: 2 x seeds 1 = 2" in plan
+    res = snakemake("-n", "table14", "--quiet", "rules", "--configfile", str(extra),
+                    "--directory", str(tmp_path))  # fmt: skip
+    jobs = dict(line.split() for line in (res.stdout + res.stderr).splitlines()
+                if line.split()[:1] and line.split()[0] in
+                ("check_dataset", "make_table", "train_detector", "table14"))  # fmt: skip
+    # one evaluation job per run scores every configured test set: all six are checked;
+    # the two rows train two runs; one table
+    assert jobs == {"check_dataset": "6", "train_detector": "2", "make_table": "1",
+                    "table14": "1"}  # fmt: skip
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"tables": {"my table": TABLE14}}))
+    res = snakemake("-n", "all_tables", "--configfile", str(bad), "--directory", str(tmp_path),
+                    check=False)  # fmt: skip
+    assert res.returncode != 0 and "my table" in res.stdout + res.stderr

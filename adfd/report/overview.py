@@ -22,6 +22,7 @@ from adfd.report.tables import _name, _pct, _write
 OUTCOMES = ("reproduced", "below", "above", "no paper value")
 COLOURS = {"reproduced": "#2e7d32", "below": "#c62828", "above": "#ef6c00",
            "no paper value": "#9e9e9e"}  # fmt: skip
+MARKS = {"below": " ▼", "above": " ▲"}  # also readable without colour
 BACKGROUNDS = {"reproduced": "#e8f5e9", "below": "#ffebee", "above": "#fff3e0",
                "no paper value": "#f5f5f5"}  # fmt: skip
 
@@ -77,7 +78,8 @@ def plot(cells: pd.DataFrame, outputs: dict[str, Path], level: float,
     tables = list(dict.fromkeys(cells["table"]))
     ncols = 2
     nrows = math.ceil(len(tables) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(18, 3.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(18, 0.8 + 3.6 * nrows), squeeze=False,
+                             layout="constrained")  # fmt: skip
     for ax, table in zip(axes.flat, tables, strict=False):
         part = cells[cells["table"] == table].reset_index(drop=True)
         for i, rec in part.iterrows():
@@ -89,7 +91,7 @@ def plot(cells: pd.DataFrame, outputs: dict[str, Path], level: float,
                 ax.plot([i], [rec["paper"]], marker="_", ms=9, mew=1.6, color="black")
         ax.set_xticks(range(len(part)))
         ax.set_xticklabels([_cell_label(r, names) for _, r in part.iterrows()], rotation=90,
-                           fontsize=5)  # fmt: skip
+                           fontsize=6)  # fmt: skip
         n_out = int(part["outcome"].isin(["above", "below"]).sum())
         n_paper = int((part["outcome"] != "no paper value").sum())
         ax.set_title(f"{table}: {n_paper - n_out}/{n_paper} paper values inside our CI",
@@ -102,11 +104,9 @@ def plot(cells: pd.DataFrame, outputs: dict[str, Path], level: float,
     handles = [plt.Line2D([], [], color=c, marker="o", ls="", label=o)
                for o, c in COLOURS.items()]  # fmt: skip
     handles.append(plt.Line2D([], [], color="black", marker="_", ms=9, ls="", label="paper"))
-    fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=9,
-               bbox_to_anchor=(0.5, 1.0))  # fmt: skip
     fig.suptitle(f"Reproduction overview: our AUC with its {_pct(level)} CI against the paper "
-                 "(red/orange: paper value outside our CI)", y=1.02)  # fmt: skip
-    fig.tight_layout()
+                 "(red / orange: paper value outside our CI)")  # fmt: skip
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9)
     _save(fig, outputs)
 
 
@@ -126,7 +126,7 @@ def render_html(cells: pd.DataFrame, level: float, names: dict[str, str] | None 
         "".join(
             f"<span class='k' style='background:{BACKGROUNDS[o]}'>{esc(o)}</span>" for o in OUTCOMES
         ),
-        "<br><small>reproduced: the paper's value lies inside our CI; above / below: our AUC "
+        "<br><small>reproduced: the paper's value lies inside our CI; above ▲ / below ▼: our AUC "
         "is above / below the paper's beyond the test-set sampling noise (paper value "
         "outside our CI); seed noise is not in the CI.</small></p>",
         "<table><caption>Summary</caption><tr><th class='l'>table</th>"
@@ -162,7 +162,7 @@ def _table_grid(part: pd.DataFrame, table: str, names: dict[str, str] | None) ->
             paper = "–" if math.isnan(r["paper"]) else f"{r['paper']:.2f}"
             tds.append(
                 f"<td style='background:{BACKGROUNDS.get(r['outcome'], '#fff')}' "
-                f"title='{esc(r['outcome'])}'>{r['ours']:.2f} "
+                f"title='{esc(r['outcome'])}'>{r['ours']:.2f}{MARKS.get(r['outcome'], '')} "
                 f"<small>[{r['ci_low']:.1f}, {r['ci_high']:.1f}]</small><br>"
                 f"<small>paper {paper}</small></td>"
             )
