@@ -121,9 +121,10 @@ def test_yield_summary_counts_every_fallback(yield_shards, tmp_path):
     saved = json.loads((tmp_path / "y.json").read_text())
     assert saved["status"] == s["status"]
     assert saved["missing_listed"] == {"policy": "skip", "skipped": ["a.mp4"]}
-    assert "Listed videos missing on disk: 1 skipped (datasets.<name>.missing: skip)" in (
-        tmp_path / "y.md"
-    ).read_text()
+    assert (
+        "Listed videos missing on disk: 1 skipped (datasets.<name>.missing: skip)"
+        in (tmp_path / "y.md").read_text()
+    )
 
 
 def test_yield_cli_finds_shard_groups(yield_shards, capsys):

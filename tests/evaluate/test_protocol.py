@@ -1,6 +1,5 @@
 """SBI video-level protocol on crafted stores: face filter, max, mean, 0.5 fallback."""
 
-
 import pandas as pd
 import pytest
 

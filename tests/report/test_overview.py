@@ -12,7 +12,8 @@ def cells_csv(tmp_path, table, rows):
     recs = []
     for row_id, metric, ours, lo, hi, paper in rows:
         base = {"table": table, "row": 1, "row_id": row_id, "distortion": "raw",
-                "metric": metric, "ours": ours, "ci_low": lo, "ci_high": hi, "paper": paper}  # fmt: skip
+                "metric": metric, "ours": ours, "ci_low": lo, "ci_high": hi,
+                "paper": paper}  # fmt: skip
         recs += [{**base, "primary": True}, {**base, "primary": False, "ours": 0.0}]
     path = tmp_path / f"{table}.csv"
     pd.DataFrame(recs).to_csv(path, index=False)

@@ -199,8 +199,9 @@ def test_fallbacks_statistics_wording_and_missing_policy_in_footnotes(tmp_path):
     preds = []
     for ds in ("cdf", "mine"):
         n = 6
-        videos = pd.DataFrame({"video_id": [f"v{i}" for i in range(n)], "label": [0, 0, 0, 1, 1, 1],
-                               "subset": "x", "status": ["ok"] * 4 + ["no_face", "unreadable"]})  # fmt: skip
+        videos = pd.DataFrame({"video_id": [f"v{i}" for i in range(n)],
+                               "label": [0, 0, 0, 1, 1, 1], "subset": "x",
+                               "status": ["ok"] * 4 + ["no_face", "unreadable"]})  # fmt: skip
         faces = pd.DataFrame({"video_id": [f"v{i}" for i in range(4)], "frame_idx": 0,
                               "face_idx": 0, "x0": 0.0, "y0": 0.0, "x1": 9.0, "y1": 9.0,
                               "score": [0.1, 0.2, 0.3, 0.9]})  # fmt: skip
@@ -231,8 +232,9 @@ def test_fallbacks_statistics_wording_and_missing_policy_in_footnotes(tmp_path):
         "missing on disk (datasets.<name>.missing): CDF 0 skipped (fail), Mine 2 skipped (skip)"
         in md
     )
-    rows2 = rows + [{"index": 2, "id": "b", "labels": ["B"], "run_ids": ["a"]}]
-    spec2 = {**spec, "rows": spec["rows"] + [{"id": "b", "labels": ["B"]}]}
+    rows2 = [*rows, {"index": 2, "id": "b", "labels": ["B"], "run_ids": ["a"]}]
+    spec2 = {**spec, "rows": [*spec["rows"], {"id": "b", "labels": ["B"]}]}
+    stats = {"resamples": 100, "level": 0.9, "alpha": 0.1}
     run(table="t2", spec=spec2, rows=rows2, protocol=PROTOCOL, predictions=preds, summaries=[],
-        outputs=outputs(tmp_path, "t2"), stats={"resamples": 100, "level": 0.9, "alpha": 0.1})  # fmt: skip
+        outputs=outputs(tmp_path, "t2"), stats=stats)  # fmt: skip
     assert "p ≥ 0.1 (CSV" in (tmp_path / "t2.md").read_text()
