@@ -149,6 +149,12 @@ def test_schema_enums_match_registries():
     assert syn["blend"]["properties"]["name"]["enum"] == list(BLENDS.declared)
     assert exp["nrs"]["properties"]["filter"]["enum"] == list(NRS_FILTERS.declared)
     assert exp["nrs"]["properties"]["distance"]["enum"] == list(NRS_DISTANCES.declared)
+    # the schema file names the axis, never its values: a new value is declared once
+    from adfd.config.load import SCHEMA_PATH
+
+    raw = SCHEMA_PATH.read_text()
+    for reg in (MASKS, BLURS, BLENDS, NRS_FILTERS, NRS_DISTANCES):
+        assert f"x-registry: {reg.axis}" in raw and ", ".join(reg.declared) not in raw
 
 
 def test_datasets_come_from_one_registry():

@@ -1,16 +1,16 @@
 # Workflow-side Python: config validation, the experiment matrix, input functions.
 # All logic lives in adfd; this file only maps it onto paths.
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 from adfd.config import build_matrix
 from adfd.config.matrix import table_sets
 from adfd.config.resolve import ConfigError
+from adfd.config.schema import validate_config
 from adfd.data.datasets import display_names
 from adfd.evaluate.protocol import resolve_protocol
 
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
-try:
+try:  # the schema (defaults filled in, axis values from adfd/registries.py), then the rows
+    validate_config(config)
     MATRIX = build_matrix(config)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
