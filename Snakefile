@@ -29,3 +29,4 @@ rule all_tables:
         table_targets(TABLES),
         roc_targets(TABLES),
         figure_targets(FIGURES),
+        OVERVIEW,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adfd.cli import main
+from adfd.config import build_matrix, load_config
 from adfd.errors import NotFoundError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_plan_reports_rows_runs_and_evaluations(capsys):
     assert main(["plan"]) == 0
     out = capsys.readouterr().out
-    assert "table rows: 46 x seeds 1 = 46" in out
-    assert "unique training runs: 31" in out
-    assert "evaluation jobs (run x test set x distortion): 214" in out
+    matrix = build_matrix(load_config())
+    n = len(matrix.rows)
+    assert f"table rows: {n} x seeds 1 = {n}" in out
+    assert f"unique training runs: {len(matrix.runs)}" in out
+    assert f"evaluation jobs (run x test set x distortion): {len(matrix.evals)}" in out
     assert "table7     2  alpha" in out
 
 

@@ -67,6 +67,7 @@ def test_build_time_and_summary(demo):
         "dfdc": (5, 5),
         "dfdcp": (6, 6),
         "ffiw": (4, 4),
+        "wild": (3, 3),  # generic folders layout (kind: folders in demo/config.yaml)
     }
     on_disk = sorted(str(p.relative_to(root)) for p in root.rglob("*.mp4"))
     assert on_disk == sorted(v["path"] for v in summary["videos"])

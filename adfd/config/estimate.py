@@ -31,11 +31,12 @@ import pandas as pd
 
 from adfd.config.matrix import Matrix
 from adfd.config.step_cost import step_seconds_for
+from adfd.data.datasets import REGISTRY
 
 REF_IMAGE_SIZE = 380
 # Test videos when a dataset's `expect` gives no count (official splits; DFDCP approximate).
-TEST_VIDEOS = {"ffpp": 700, "cdf": 518, "dfdc": 5000, "dfdcp": 780, "ffiw": 500}
-TRAIN_VIDEOS = {"ffpp": 720}
+TEST_VIDEOS = {name: d.test_videos for name, d in REGISTRY.items()}
+TRAIN_VIDEOS = {name: d.train_videos for name, d in REGISTRY.items() if d.train_videos}
 
 
 def _expected(config: dict[str, Any], dataset: str, split: str, fallback: dict[str, int]):

@@ -52,7 +52,7 @@ class Matrix:
             (rid, ds, dist)
             for row in self.table_rows(table)
             for rid in row.run_ids
-            for ds in spec["test_sets"]
+            for ds in table_sets(spec)
             for dist in spec.get("distortions", ["raw"])
         }
         return sorted(out)
@@ -73,7 +73,34 @@ class Matrix:
         return units
 
 
+def table_sets(spec: dict[str, Any]) -> list[str]:
+    """Test sets a table scores: ``test_sets`` (in its averages), then ``extra_sets``."""
+    return list(dict.fromkeys([*spec["test_sets"], *spec.get("extra_sets", [])]))
+
+
+def check_dataset_names(config: dict[str, Any]) -> None:
+    """Every dataset a table, a released checkpoint or ``preprocess.shards`` names is configured."""
+    known = set(config["datasets"])
+    named = [
+        (f"tables.{t}.{key}", ds)
+        for t, spec in config["tables"].items()
+        for key in ("test_sets", "extra_sets")
+        for ds in spec.get(key, [])
+    ]
+    named += [(f"external_checkpoints.{n}.test_sets", ds)
+              for n, spec in (config.get("external_checkpoints") or {}).items()
+              for ds in spec.get("test_sets", [])]  # fmt: skip
+    named += [("preprocess.shards", ds) for ds in config["preprocess"]["shards"]]
+    for where, ds in named:
+        if ds not in known:
+            raise ConfigError(
+                f"config error at {where}: unknown dataset '{ds}'; configured datasets: "
+                f"{', '.join(config['datasets'])}"
+            )
+
+
 def build_matrix(config: dict[str, Any]) -> Matrix:
+    check_dataset_names(config)
     baseline = config["baseline"]
     seeds = [int(s) for s in config["seeds"]]
     rows: list[Row] = []
@@ -124,7 +151,7 @@ def build_matrix(config: dict[str, Any]) -> Matrix:
             (rid, ds, dist)
             for row in rows
             for rid in row.run_ids
-            for ds in config["tables"][row.table]["test_sets"]
+            for ds in table_sets(config["tables"][row.table])
             for dist in config["tables"][row.table].get("distortions", ["raw"])
         }
     )

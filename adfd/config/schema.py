@@ -1,7 +1,8 @@
 """JSON-schema validation of the whole config (workflow/schemas/config.schema.yaml).
 
-The Snakefile validates with ``snakemake.utils.validate``; the ``adfd`` command line uses
-this module with the same schema file, so there is one source of truth. Defaults declared in
+The Snakefile and the ``adfd`` command line both validate with this module and the same
+schema file, so there is one source of truth; the values of each ablation axis come from
+adfd/registries.py (``x-registry`` nodes). Defaults declared in
 the schema are filled in, as Snakemake does.
 """
 
@@ -25,8 +26,29 @@ class ConfigError(UserError, ValueError):
 
 @cache
 def load_schema() -> dict[str, Any]:
+    """The schema, with every ``x-registry: <axis>`` node given that axis's declared values
+    as its ``enum`` (adfd/registries.py is the one list of an axis's values)."""
     with open(SCHEMA_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return _fill_registries(yaml.safe_load(fh), _axes())
+
+
+def _axes() -> dict[str, tuple[str, ...]]:
+    from adfd import registries
+    from adfd.registry import Registry
+
+    regs = [v for v in vars(registries).values() if isinstance(v, Registry)]
+    return {reg.axis: reg.declared for reg in regs}
+
+
+def _fill_registries(node: Any, axes: dict[str, tuple[str, ...]]) -> Any:
+    if isinstance(node, dict):
+        out = {k: _fill_registries(v, axes) for k, v in node.items() if k != "x-registry"}
+        if "x-registry" in node:
+            out["enum"] = list(axes[node["x-registry"]])
+        return out
+    if isinstance(node, list):
+        return [_fill_registries(v, axes) for v in node]
+    return node
 
 
 def _with_defaults(cls):

@@ -5,12 +5,14 @@ per split and label, the videos *expected* (``datasets.<name>.expect`` in the co
 the official split file's own count) with those *listed* by the split file and *found* on
 disk, and lists unreadable files (zero bytes always; with ``probe`` every video is opened
 with OpenCV and one frame decoded). With ``datasets.<name>.gate: true`` any difference
-fails the check (docs/sbi-recipe.md §1 counts; a data-integrity gate); videos listed
-but missing on disk always fail, because preprocessing cannot score them.
+fails the check (docs/sbi-recipe.md §1 counts; a data-integrity gate). Videos listed but
+missing on disk fail whatever the gate (``datasets.<name>.missing: fail``, the default)
+unless ``missing: skip`` scores the dataset without them; the manifest records them.
 
 The manifest (JSON) pins the exact videos and labels every later job uses, so a change on
 disk is visible as a changed manifest rather than as silently shifted labels; its ``check``
-entry records the gate's result.
+entry records the gate's result, and ``missing`` the listed videos left out under
+``datasets.<name>.missing: skip`` (the default ``fail`` stops the DAG naming them).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ log = logging.getLogger(__name__)
 
 LABELS = {0: "real", 1: "fake"}
 COUNT_KEYS = ("real", "fake", "videos")
-LISTING_KEYS = ("root", "compression")  # what decides the manifest's content
+LISTING_KEYS = ("root", "compression", "kind", "list", "splits", "missing")  # manifest content
 MAX_LISTED = 20  # missing / unreadable paths printed per dataset (all are in the JSON)
 
 
@@ -47,106 +49,126 @@ def check_dataset(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check one dataset; return ``(result, scans)`` (``scans``: split -> ``Scan``).
 
-    ``result``: ``dataset, root, gate, probed, splits`` (per split: ``source`` and one
-    record per label ``real``/``fake``/``all`` with ``expected, expected_from, listed,
-    found, unreadable``), ``missing`` (paths), ``unreadable`` (records with the reason),
-    ``problems`` (each fails the check), ``warnings`` (differences with the gate off),
-    ``ok``. Structural errors (no split file, malformed file) raise ``DatasetError``.
+    ``result``: ``dataset, root, gate, probed, missing_policy, splits`` (per split:
+    ``source`` and one record per label ``real``/``fake``/``all`` with ``expected,
+    expected_from, listed, found, unreadable``), ``missing`` (paths), ``unreadable`` (records
+    with the reason), ``problems`` (each fails the check), ``warnings`` (differences with the
+    gate off, missing videos skipped by policy), ``ok``. Structural errors (no split file,
+    malformed file) raise ``DatasetError``.
     """
-    from adfd.data.datasets import SPLITS, DatasetError, scan_split
+    from adfd.data.datasets import dataset_spec, scan_split
 
-    gate = bool(cfg.get("gate", True))
+    spec = dataset_spec(name, cfg)
+    result = _new_result(name, cfg, spec.splits, probe)
+    scans = {}
+    for split in spec.splits:
+        scan = scans[split] = scan_split(name, cfg, split)
+        bad = _unreadable(scan.entries, probe)
+        result["unreadable"] += [_unreadable_record(split, e, why) for e, why in bad]
+        result["missing"] += [str(m.path) for m in scan.missing]
+        bad_ids = {e.video_id for e, _ in bad}
+        counts = {
+            label: _count(spec, scan, label, result["expect"].get(split) or {}, bad_ids)
+            for label in ("real", "fake", "all")
+        }
+        _judge_split(result, name, split, scan, counts)
+        result["splits"][split] = {"source": scan.source, "counts": counts}
+    _judge_unreadable(result, name)
+    result["ok"] = not result["problems"]
+    return result, scans
+
+
+def _new_result(name: str, cfg: dict[str, Any], splits, probe: bool) -> dict[str, Any]:
+    from adfd.data.datasets import DatasetError
+
     expect = cfg.get("expect") or {}
-    max_unreadable = cfg.get("max_unreadable", 0)
-    unknown = sorted(set(expect) - set(SPLITS[name]))
+    unknown = sorted(set(expect) - set(splits))
     if unknown:
         raise DatasetError(
-            f"{name}: datasets.{name}.expect names splits {unknown}; "
-            f"the dataset has {list(SPLITS[name])}"
+            f"{name}: datasets.{name}.expect names splits {unknown}; the dataset has {list(splits)}"
         )
-    result: dict[str, Any] = {
+    return {
         "dataset": name,
         "root": str(cfg["root"]),
-        "gate": gate,
+        "gate": bool(cfg.get("gate", True)),
         "probed": probe,
-        "max_unreadable": max_unreadable,
+        "max_unreadable": cfg.get("max_unreadable", 0),
+        "missing_policy": cfg.get("missing", "fail"),
+        "expect": expect,
         "splits": {},
         "missing": [],
         "unreadable": [],
         "problems": [],
         "warnings": [],
     }
-    scans = {}
-    for split in SPLITS[name]:
-        scan = scan_split(name, cfg, split)
-        scans[split] = scan
-        bad = _unreadable(scan.entries, probe)
-        for entry, reason in bad:
-            result["unreadable"].append(
-                {
-                    "split": split,
-                    "video_id": entry.video_id,
-                    "path": str(entry.path),
-                    "label": entry.label,
-                    "reason": reason,
-                }
-            )
-        bad_ids = {e.video_id for e, _ in bad}
-        result["missing"] += [str(m.path) for m in scan.missing]
-        counts = {}
-        for label in ("real", "fake", "all"):
-            key = "videos" if label == "all" else label
 
-            def keep(lab: int, label=label) -> bool:
-                return label == "all" or LABELS[lab] == label
 
-            listed = sum(keep(e.label) for e in scan.entries) + sum(
-                keep(m.label) for m in scan.missing
-            )
-            found = sum(keep(e.label) for e in scan.entries)
-            configured = expect.get(split, {}) or {}
-            if key in configured:
-                expected, source = int(configured[key]), "config"
-            elif name != "ffiw":  # the official split file defines the set
-                expected, source = listed, Path(scan.source).name
-            else:  # FFIW: labels from folders, no list to count against
-                expected, source = None, None
-            counts[label] = {
-                "expected": expected,
-                "expected_from": source,
-                "listed": listed,
-                "found": found,
-                "unreadable": sum(keep(e.label) for e in scan.entries if e.video_id in bad_ids),
-            }
-            where = f"{name}/{split}/{label}"
-            if label == "all" and found != listed:
+def _unreadable_record(split: str, entry, reason: str) -> dict[str, Any]:
+    return {"split": split, "video_id": entry.video_id, "path": str(entry.path),
+            "label": entry.label, "reason": reason}  # fmt: skip
+
+
+def _count(spec, scan, label: str, configured: dict[str, Any], bad_ids: set[str]) -> dict:
+    """Expected / listed / found / unreadable videos of one split and label (or ``all``)."""
+
+    def keep(lab: int) -> bool:
+        return label == "all" or LABELS[lab] == label
+
+    key = "videos" if label == "all" else label
+    found = sum(keep(e.label) for e in scan.entries)
+    listed = found + sum(keep(m.label) for m in scan.missing)
+    if key in configured:
+        expected, source = int(configured[key]), "config"
+    elif spec.counted:  # the official split file (or the list) defines the set
+        expected, source = listed, Path(scan.source).name
+    else:  # labels from folders: no list to count against
+        expected, source = None, None
+    return {
+        "expected": expected,
+        "expected_from": source,
+        "listed": listed,
+        "found": found,
+        "unreadable": sum(keep(e.label) for e in scan.entries if e.video_id in bad_ids),
+    }
+
+
+def _judge_split(result: dict[str, Any], name: str, split: str, scan, counts: dict) -> None:
+    """Missing listed videos (policy ``missing``) and count mismatches (``gate``)."""
+    gate, skip = result["gate"], result["missing_policy"] == "skip"
+    for label, c in counts.items():
+        where = f"{name}/{split}/{label}"
+        if label == "all" and c["found"] != c["listed"]:
+            gone = c["listed"] - c["found"]
+            msg = f"{where}: {gone} of {c['listed']} videos listed in {scan.source} are missing"
+            if skip:
+                result["warnings"].append(f"{msg}; skipped (datasets.{name}.missing: skip)")
+            else:
                 result["problems"].append(
-                    f"{where}: {listed - found} of {listed} videos listed in {scan.source} "
-                    "are missing on disk"
+                    f"{msg} (set datasets.{name}.missing: skip to score without them)"
                 )
-            if expected is not None and source == "config" and expected != found:
-                msg = (
-                    f"{where}: expected {expected} videos (datasets.{name}.expect.{split}.{key}), "
-                    f"found {found}"
-                )
-                (result["problems"] if gate else result["warnings"]).append(msg)
-        if split in expect and not counts["real"]["found"] + counts["fake"]["found"]:
-            result["problems"].append(f"{name}/{split}: no video found")
-        result["splits"][split] = {"source": scan.source, "counts": counts}
-    n_bad = len(result["unreadable"])
-    if n_bad and (max_unreadable is None or n_bad <= max_unreadable or not gate):
+        if c["expected_from"] == "config" and c["expected"] != c["found"]:
+            key = "videos" if label == "all" else label
+            msg = (
+                f"{where}: expected {c['expected']} videos (datasets.{name}.expect.{split}.{key}), "
+                f"found {c['found']}"
+            )
+            (result["problems"] if gate else result["warnings"]).append(msg)
+    if split in result["expect"] and not counts["real"]["found"] + counts["fake"]["found"]:
+        result["problems"].append(f"{name}/{split}: no video found")
+
+
+def _judge_unreadable(result: dict[str, Any], name: str) -> None:
+    n_bad, limit, gate = len(result["unreadable"]), result["max_unreadable"], result["gate"]
+    if n_bad and (limit is None or n_bad <= limit or not gate):
         result["warnings"].append(
             f"{name}: {n_bad} unreadable videos (allowed: "
-            f"{'any' if max_unreadable is None or not gate else max_unreadable}); "
+            f"{'any' if limit is None or not gate else limit}); "
             "preprocessing records them with status 'unreadable'"
         )
     elif n_bad:
         result["problems"].append(
-            f"{name}: {n_bad} unreadable videos, more than datasets.{name}.max_unreadable = "
-            f"{max_unreadable}"
+            f"{name}: {n_bad} unreadable videos, more than datasets.{name}.max_unreadable = {limit}"
         )
-    result["ok"] = not result["problems"]
-    return result, scans
 
 
 def _unreadable(entries, probe: bool) -> list[tuple[Any, str]]:
@@ -181,6 +203,7 @@ def format_check(result: dict[str, Any]) -> str:
     flags = [
         "gate on" if result["gate"] else "gate off",
         "probed" if result["probed"] else "not probed (--probe decodes one frame per video)",
+        f"missing: {result['missing_policy']}",
     ]
     lines = [f"{name}: {result['root']} ({', '.join(flags)})"]
     header = ("split", "label", "expected", "from", "listed", "found", "unreadable", "")
@@ -194,6 +217,8 @@ def format_check(result: dict[str, Any]) -> str:
                 c["expected_from"] == "config" and c["expected"] != c["found"]
             )
             mark = "MISMATCH" if mismatch else "UNREADABLE" if c["unreadable"] else "ok"
+            if result["missing_policy"] == "skip" and c["found"] != c["listed"]:
+                mark = "SKIPPED" if c["expected_from"] != "config" else mark
             rows.append(
                 (
                     split,
@@ -210,7 +235,8 @@ def format_check(result: dict[str, Any]) -> str:
     for r in rows:
         lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
     if result["missing"]:
-        lines.append(f"  missing on disk ({len(result['missing'])}):")
+        skip = " (skipped: missing: skip)" if result["missing_policy"] == "skip" else ""
+        lines.append(f"  missing on disk ({len(result['missing'])}){skip}:")
         lines += [f"    {p}" for p in result["missing"][:MAX_LISTED]]
         if len(result["missing"]) > MAX_LISTED:
             lines.append(f"    ... {len(result['missing']) - MAX_LISTED} more")
@@ -236,9 +262,9 @@ def _manifest(name, cfg, entries_by_split, check) -> dict[str, Any]:
         ]
         counts[split] = summarize(entries)
         log.info("%s/%s: %s", name, split, counts[split])
-    manifest = {"dataset": name, "config": cfg, "splits": splits, "counts": counts}
-    if check is not None:
-        manifest["check"] = check
+    manifest = {"dataset": name, "config": cfg, "splits": splits, "counts": counts, "check": check}
+    skipped = check["missing"] if check["missing_policy"] == "skip" else []
+    manifest["missing"] = {"policy": check["missing_policy"], "skipped": skipped}
     return manifest
 
 

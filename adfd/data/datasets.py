@@ -1,4 +1,12 @@
-"""Test/train video lists of the five benchmarks in their official layouts (docs/sbi-recipe.md §1).
+"""Test/train video lists of the benchmarks: one :class:`Dataset` record per benchmark.
+
+The registry (:data:`REGISTRY`) holds everything the project knows about each paper
+benchmark: its lister (official layout -> videos, labels, splits), the name printed in table
+columns, its splits and the video counts ``adfd plan --estimate`` assumes. The config schema,
+the report's column names and the estimate's constants are derived from it (a test holds
+them together). A benchmark the registry does not know is added by config alone with a
+generic kind (:data:`KINDS`): ``kind: list`` (a CSV of ``path,label[,split]`` under ``root``)
+or ``kind: folders`` (``root/real/`` and ``root/fake/``).
 
 Each ``_list_<name>`` reads the layout exactly as the reference describes it (FF++ split
 json files, Celeb-DF-v2 ``List_of_testing_videos.txt``, DFDC ``labels.csv``, DFDC-Preview
@@ -14,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +31,8 @@ import pandas as pd
 FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures")  # SBI init_ff('all')
 FFPP_COMPRESSIONS = ("raw", "c23", "c40")
 CDF_FOLDERS = ("Celeb-real", "Celeb-synthesis", "YouTube-real")
-SPLITS: dict[str, tuple[str, ...]] = {
-    "ffpp": ("train", "val", "test"),
-    "cdf": ("test",),
-    "dfdc": ("test",),
-    "dfdcp": ("test",),
-    "ffiw": ("test",),
-}
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")  # kind: folders
+MISSING_POLICIES = ("fail", "skip")  # datasets.<name>.missing
 
 
 class DatasetError(RuntimeError):
@@ -62,13 +66,73 @@ class Scan:
     what: str  # e.g. "videos listed in labels.csv" (used in error messages)
 
 
+Lister = Callable[[Path, dict[str, Any], str], Scan]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One benchmark: how to list it and what the project expects of it."""
+
+    name: str  # config key (datasets.<name>) and metric key in tables
+    display: str  # column name in printed tables
+    lister: Lister  # (root, config, split) -> Scan
+    splits: tuple[str, ...] = ("test",)
+    test_videos: int = 0  # official test split size (adfd plan --estimate; no expect given)
+    train_videos: int = 0  # official train split size (0: not a training set)
+    counted: bool = True  # a split file lists every video (its count is the expectation)
+    layout: str = "official"  # official | list | folders
+
+
+REGISTRY: dict[str, Dataset] = {}
+
+
+def register(dataset: Dataset) -> Dataset:
+    """Add a benchmark to :data:`REGISTRY` (its name becomes a valid ``datasets`` key)."""
+    if dataset.name in REGISTRY:
+        raise ValueError(f"dataset '{dataset.name}' is registered twice")
+    REGISTRY[dataset.name] = dataset
+    return dataset
+
+
+def dataset_spec(name: str, cfg: dict[str, Any] | None = None) -> Dataset:
+    """The record of ``datasets.<name>``: registered, or built from a generic ``kind``."""
+    cfg = cfg or {}
+    kind = cfg.get("kind", "official")
+    if kind == "official":
+        if name not in REGISTRY:
+            raise KeyError(
+                f"unknown dataset '{name}'; registered: {', '.join(REGISTRY)}; "
+                f"or give datasets.{name}.kind: {' | '.join(KINDS)}"
+            )
+        return REGISTRY[name]
+    if kind not in KINDS:
+        raise DatasetError(
+            f"datasets.{name}.kind = {kind!r}; allowed: official, {', '.join(KINDS)}"
+        )
+    return Dataset(
+        name=name,
+        display=cfg.get("display") or name,
+        lister=partial(KINDS[kind], name),
+        splits=tuple(cfg.get("splits") or ("test",)),
+        counted=kind == "list",
+        layout=kind,
+    )
+
+
+def display_names(datasets: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Column name of every configured dataset (``config["datasets"]``)."""
+    return {name: dataset_spec(name, cfg).display for name, cfg in datasets.items()}
+
+
 def list_videos(name: str, cfg: dict[str, Any], split: str) -> list[VideoEntry]:
     """Videos of dataset ``name`` (``cfg = config["datasets"][name]``), sorted by video_id.
 
-    Raises :class:`DatasetError` naming every listed video that is missing on disk.
+    Listed videos missing on disk raise :class:`DatasetError` naming every one, unless
+    ``datasets.<name>.missing: skip`` (then they are left out).
     """
     scan = scan_split(name, cfg, split)
-    _raise_missing(name, scan.what, [m.path for m in scan.missing])
+    if cfg.get("missing", "fail") != "skip":
+        _raise_missing(name, scan.what, [m.path for m in scan.missing])
     return scan.entries
 
 
@@ -78,14 +142,13 @@ def scan_split(name: str, cfg: dict[str, Any], split: str) -> Scan:
     Structural problems (missing root, split file or folders, malformed split file,
     duplicate ids) still raise :class:`DatasetError` naming the file and line or key.
     """
-    if name not in _LISTERS:
-        raise KeyError(f"unknown dataset '{name}'; known: {', '.join(sorted(_LISTERS))}")
-    if split not in SPLITS[name]:
-        raise DatasetError(f"dataset {name} has no split '{split}'; splits: {SPLITS[name]}")
+    spec = dataset_spec(name, cfg)
+    if split not in spec.splits:
+        raise DatasetError(f"dataset {name} has no split '{split}'; splits: {spec.splits}")
     root = Path(cfg["root"])
     if not root.is_dir():
         raise DatasetError(f"{name}: root directory {root} does not exist (datasets.{name}.root)")
-    scan = _LISTERS[name](root, cfg, split)
+    scan = spec.lister(root, cfg, split)
     ids = Counter(e.video_id for e in scan.entries)
     dups = sorted(v for v, n in ids.items() if n > 1)
     if dups:
@@ -113,10 +176,11 @@ def _entry(root: Path, path: Path, label: int, subset: str) -> VideoEntry:
     return VideoEntry(rel.as_posix().replace("/", "__"), path, int(label), subset)
 
 
-def _raise_missing(name: str, what: str, missing: list[Path]) -> None:
+def _raise_missing(name: str, what: str, missing: list[Path], hint: bool = True) -> None:
     if missing:
         lines = "\n  ".join(str(p) for p in missing)
-        raise DatasetError(f"{name}: {len(missing)} {what} missing:\n  {lines}")
+        way = f"\n(set datasets.{name}.missing: skip to score without them)" if hint else ""
+        raise DatasetError(f"{name}: {len(missing)} {what} missing:\n  {lines}{way}")
 
 
 def _require_file(name: str, path: Path, what: str) -> None:
@@ -138,7 +202,8 @@ def _list_ffpp(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     if split == "test":  # training and validation never see fakes (§4.1)
         for method in FFPP_METHODS:
             folders[method] = root / "manipulated_sequences" / method / comp / "videos"
-    _raise_missing("ffpp", "video folders", [d for d in folders.values() if not d.is_dir()])
+    gone = [d for d in folders.values() if not d.is_dir()]
+    _raise_missing("ffpp", "video folders", gone, hint=False)
 
     entries, missing = [], []
     for subset, folder in folders.items():
@@ -329,14 +394,67 @@ def _list_ffiw(root: Path, cfg: dict[str, Any], split: str) -> Scan:
         if not found:
             problems.append(videos / "*.mp4")
         entries += [_entry(root, p, label, "real" if label == 0 else folder) for p in found]
-    _raise_missing("ffiw", "video folders (no *.mp4 found)", problems)
+    _raise_missing("ffiw", "video folders (no *.mp4 found)", problems, hint=False)
     return Scan(entries, [], str(base / "{source,target}/val/videos/*.mp4"), "videos")
 
 
-_LISTERS: dict[str, Callable[[Path, dict[str, Any], str], Scan]] = {
-    "ffpp": _list_ffpp,
-    "cdf": _list_cdf,
-    "dfdc": _list_dfdc,
-    "dfdcp": _list_dfdcp,
-    "ffiw": _list_ffiw,
-}
+def _list_csv(name: str, root: Path, cfg: dict[str, Any], split: str) -> Scan:
+    """``kind: list``: a CSV with a header ``path,label[,split]``; paths relative to ``root``,
+    labels ``0``/``real`` or ``1``/``fake``; rows without a split column belong to ``test``."""
+    list_file = root / cfg["list"]
+    _require_file(name, list_file, "list file (columns path,label[,split]; datasets.<name>.list)")
+    try:
+        table = pd.read_csv(list_file, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{name}: {list_file} is not a readable CSV: {err}") from err
+    if not {"path", "label"} <= set(table.columns):
+        raise DatasetError(f"{name}: {list_file} needs columns path,label; has {list(table)}")
+    splits = table["split"] if "split" in table else ["test"] * len(table)
+    labels = {"0": 0, "real": 0, "1": 1, "fake": 1}
+    entries, missing = [], []
+    for n, (rel, label, row_split) in enumerate(zip(table["path"], table["label"], splits,
+                                                    strict=True)):  # fmt: skip
+        if row_split.strip() != split:
+            continue
+        if not rel.strip() or label.strip().lower() not in labels:
+            raise DatasetError(
+                f"{name}: {list_file}:{n + 2}: expected '<relative path>,<0|1|real|fake>', "
+                f"got path={rel!r} label={label!r}"
+            )
+        label_i = labels[label.strip().lower()]
+        path = root / rel.strip()
+        subset = "fake" if label_i else "real"
+        if not path.is_file():
+            missing.append(MissingVideo(path, label_i, subset))
+            continue
+        entries.append(_entry(root, path, label_i, subset))
+    return Scan(entries, missing, str(list_file), f"videos listed in {list_file.name}")
+
+
+def _list_folders(name: str, root: Path, cfg: dict[str, Any], split: str) -> Scan:
+    """``kind: folders``: every video under ``root/real/`` (label 0) and ``root/fake/`` (1)."""
+    entries, problems = [], []
+    for folder, label in (("real", 0), ("fake", 1)):
+        base = root / folder
+        found = sorted(p for p in base.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES)
+        if not found:
+            problems.append(base / f"**/*{{{','.join(VIDEO_SUFFIXES)}}}")
+        entries += [_entry(root, p, label, folder) for p in found]
+    _raise_missing(name, "video folders (no video found)", problems, hint=False)
+    return Scan(entries, [], str(root / "{real,fake}"), "videos")
+
+
+KINDS: dict[str, Callable[..., Scan]] = {"list": _list_csv, "folders": _list_folders}
+"""Generic dataset kinds: a benchmark added by config alone (``datasets.<name>.kind``)."""
+
+for _dataset in (
+    Dataset("ffpp", "FF++", _list_ffpp, ("train", "val", "test"), test_videos=700,
+            train_videos=720),
+    Dataset("cdf", "CDF", _list_cdf, test_videos=518),
+    Dataset("dfdc", "DFDC", _list_dfdc, test_videos=5000),
+    Dataset("dfdcp", "DFDCP", _list_dfdcp, test_videos=780),  # approximate: no fixed count
+    Dataset("ffiw", "FFIW", _list_ffiw, test_videos=500, counted=False),  # labels by folder
+):  # fmt: skip
+    register(_dataset)
+
+SPLITS: dict[str, tuple[str, ...]] = {n: d.splits for n, d in REGISTRY.items()}

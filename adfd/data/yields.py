@@ -1,7 +1,8 @@
 """Frame and face yield of preprocessed shards, summarised per dataset/split/distortion.
 
 Every fallback of preprocessing is counted here instead of disappearing (no silent
-fallbacks): videos per status (``ok``, ``no_face``, ``unreadable``, ``error``),
+fallbacks): listed videos missing on disk and left out by ``datasets.<name>.missing: skip``
+(from the dataset manifest), videos per status (``ok``, ``no_face``, ``unreadable``, ``error``),
 short streams (fewer frames read than sampled: the container count overstated the stream),
 frames with a face, faces per frame, and faces below half the frame's largest, which stay in
 the shard and are dropped only by the evaluation protocol (``min_face_ratio``).
@@ -45,8 +46,11 @@ def find_groups(paths: Iterable[Path]) -> dict[str, list[Path]]:
     return {k: sorted(set(v)) for k, v in sorted(groups.items())}
 
 
-def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
-    """Yield summary of the shards ``dirs`` (one dataset/split/distortion)."""
+def summarize_yield(dirs: Iterable[str | Path], manifest: Path | None = None) -> dict[str, Any]:
+    """Yield summary of the shards ``dirs`` (one dataset/split/distortion).
+
+    ``manifest``: the dataset's manifest, for the listed videos its missing policy skipped.
+    """
     from adfd.data.shards import load_shard_meta, load_shards, shards_provenance
 
     dirs = [Path(d) for d in dirs]
@@ -80,6 +84,7 @@ def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
         key: int(videos[col].sum()) if col in videos else 0 for key, col in LANDMARK_COUNTS
     }
     return {
+        "missing_listed": _missing_listed(manifest),
         "shards": len(dirs),
         "shard_dirs": [str(d) for d in dirs],
         **shards_provenance(metas),
@@ -113,6 +118,14 @@ def summarize_yield(dirs: Iterable[str | Path]) -> dict[str, Any]:
     }
 
 
+def _missing_listed(manifest: Path | None) -> dict[str, Any] | None:
+    """``{"policy", "skipped": [paths]}`` of the dataset manifest (None without one)."""
+    if manifest is None:
+        return None
+    data = json.loads(Path(manifest).read_text())
+    return data.get("missing", {"policy": "fail", "skipped": []})
+
+
 def _ratio(a: float, b: float) -> float | None:
     return round(float(a) / float(b), 4) if b else None
 
@@ -135,6 +148,12 @@ def format_yield(summary: dict[str, Any], title: str = "") -> str:
         + (f" ({lm.get('model_file')})" if lm else "")
         + f", {s.get('frames_asked')} frames asked per video."
     )
+    miss = s.get("missing_listed")
+    if miss is not None:
+        lines.append(
+            f"Listed videos missing on disk: {len(miss['skipped'])} skipped "
+            f"(datasets.<name>.missing: {miss['policy']})."
+        )
     lines += ["", "| status | real | fake | all |", "|---|---:|---:|---:|"]
     for st in sorted(s["status"]):
         real, fake = (s["by_label"][k].get(st, 0) for k in ("real", "fake"))
@@ -194,9 +213,10 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f} %"
 
 
-def write_yield(dirs: Iterable[str | Path], json_out: Path, md_out: Path, title: str = ""):
+def write_yield(dirs: Iterable[str | Path], json_out: Path, md_out: Path, title: str = "",
+                manifest: Path | None = None):  # fmt: skip
     """Write the summary as JSON and Markdown (atomically); return it."""
-    summary = summarize_yield(dirs)
+    summary = summarize_yield(dirs, manifest)
     for path, text in (
         (Path(json_out), json.dumps(summary, indent=1, default=_json_default) + "\n"),
         (Path(md_out), format_yield(summary, title) + "\n"),

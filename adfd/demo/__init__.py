@@ -1,12 +1,13 @@
 """Embedded demo data: small versions of the five benchmarks, built from real faces.
 
 ``build(root, seed)`` writes FF++, Celeb-DF-v2, DFDC, DFDC-Preview and FFIW-10K in their
-official layouts (docs/sbi-recipe.md §1) under ``root``, from the real faces
-that ship inside installed packages (``adfd.demo.faces``), filmed with seeded camera motion
-(``adfd.demo.motion``) and manipulated between different people with classical face-swap and
-reenactment recipes (``adfd.demo.manipulate``). The people are split into a training pool
-(FF++ train/val) and a disjoint test pool (FF++ test and the four cross-dataset sets). Every
-random draw comes from ``numpy.random.default_rng(seed)``; the same seed gives the same bytes.
+official layouts (docs/sbi-recipe.md §1), and a sixth benchmark "Wild" in the generic
+``real/``/``fake/`` folder layout (added to the demo by config alone) under ``root``, from
+the real faces that ship inside installed packages (``adfd.demo.faces``), filmed with seeded
+camera motion (``adfd.demo.motion``) and manipulated between different people with classical
+face-swap and reenactment recipes (``adfd.demo.manipulate``). The people are split into a
+training pool (FF++ train/val) and a disjoint test pool (FF++ test and the other test sets).
+Every random draw comes from ``numpy.random.default_rng(seed)``; the same seed gives the same bytes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _summary(seed: int, w: Writer) -> dict:
 
 
 def build(root: Path, seed: int = 0) -> dict:
-    """Build the five demo benchmarks under ``root``; return (and write) their summary.
+    """Build the six demo benchmarks under ``root``; return (and write) their summary.
 
     Summary: ``datasets`` (real/fake counts, per split), ``identities`` (people used per
     split: ``train`` and ``val`` only FF++ and DFDCP's ``set: train`` entries, ``test`` every
@@ -59,7 +60,7 @@ def build(root: Path, seed: int = 0) -> dict:
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    rngs = np.random.default_rng(seed).spawn(5)
+    rngs = np.random.default_rng(seed).spawn(6)  # child i does not depend on the count
     train, test = list(TRAIN_IDENTITIES), list(TEST_IDENTITIES)
     with Writer(root) as w:
         layouts.ffpp(w, train, test, rngs[0])
@@ -67,6 +68,7 @@ def build(root: Path, seed: int = 0) -> dict:
         layouts.dfdc(w, test, rngs[2])
         layouts.dfdcp(w, train, test, rngs[3])
         layouts.ffiw(w, test, rngs[4])
+        layouts.wild(w, test, rngs[5])
     summary = _summary(seed, w)
     (root / SUMMARY_FILE).write_text(json.dumps(summary, indent=1) + "\n")
     return summary

@@ -5,8 +5,10 @@ Layouts and split/label files follow docs/sbi-recipe.md §1: FF++
 ``{train,val,test}.json`` pair lists), Celeb-DF-v2 (``<folder>/videos/`` + the testing list
 with flag 1 = real), DFDC (``videos/`` + ``labels.csv`` with 1 = fake), DFDC-Preview
 (``original_videos/videos/<pid>/``, ``method_X/videos/<pid>/<pid>_X/`` + ``dataset.json``)
-and FFIW-10K (``source|target/val/videos``). Each writer takes the identity pools and a
-generator, so which person lands where is decided here and recorded by the ``Writer``.
+and FFIW-10K (``source|target/val/videos``), plus one benchmark in the generic ``folders``
+layout a user adds by config alone (``Wild/real``, ``Wild/fake``). Each writer takes the
+identity pools and a generator, so which person lands where is decided here and recorded by
+the ``Writer``.
 """
 
 from __future__ import annotations
@@ -174,3 +176,14 @@ def ffiw(w: Writer, test: list[str], rng: np.random.Generator) -> None:
             rng,
             face=face,
         )
+
+
+def wild(w: Writer, test: list[str], rng: np.random.Generator) -> None:
+    """A benchmark no code knows: 3 real + 3 face-swapped videos in ``Wild/real|fake/``
+    (the ``kind: folders`` convention), named like a phone's camera roll."""
+    q = list(rng.permutation(test))
+    for k in range(3):
+        real = f"Wild/real/VID_{k:04d}.mp4"
+        w.real("wild", real, _clip(q[k], rng))
+        src = _clip(q[(k + 3) % len(q)], rng)
+        w.fake("wild", f"Wild/fake/VID_{k + 3:04d}.mp4", real, src, "faceswap", rng)

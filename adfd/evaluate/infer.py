@@ -105,7 +105,6 @@ def run_many(
     *,
     model: Path,
     jobs: list[tuple[str, list[Path], Path]],
-    experiment: dict[str, Any] | None,
     run_id: str,
     distortion: str,
     batch_size: int = 64,

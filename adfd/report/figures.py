@@ -34,7 +34,7 @@ def first_training_face(shard: Path) -> dict[str, Any]:
     return samples[0]
 
 
-def fig4(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
+def fig4(shard: Path, seed: int, outputs: dict[str, Path]) -> None:
     from adfd.data.images import read_rgb
     from adfd.report.synthesis_figures import fig4_masks
 
@@ -50,7 +50,9 @@ def fig4(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, P
     _save(fig, outputs)
 
 
-def fig5(table_csv: Path, spec: dict[str, Any], outputs: dict[str, Path]) -> None:
+def fig5(
+    table_csv: Path, spec: dict[str, Any], outputs: dict[str, Path], level: float = 0.95
+) -> None:
     cells = pd.read_csv(table_csv)
     if "primary" in cells:
         cells = cells[cells["primary"]]
@@ -59,7 +61,7 @@ def fig5(table_csv: Path, spec: dict[str, Any], outputs: dict[str, Path]) -> Non
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     for metric, style in (("avg", "o-"), ("avg_wo_ffpp", "s--")):
         part = cells[cells["metric"] == metric].sort_values("kernel")
-        if "ci_low" in part:  # 95 % bootstrap CI of the (seed-mean) AUC
+        if "ci_low" in part:  # bootstrap CI (evaluation.statistics.level) of the seed-mean AUC
             yerr = [part["ours"] - part["ci_low"], part["ci_high"] - part["ours"]]
         else:
             yerr = part["ours_sd"].fillna(0)
@@ -71,7 +73,7 @@ def fig5(table_csv: Path, spec: dict[str, Any], outputs: dict[str, Path]) -> Non
     ax.set_xlabel("Gaussian kernel size (fixed regions)")
     ax.set_ylabel("AUC (%)")
     ax.legend()
-    ax.set_title("Fig. 5: boundary-blurring degree (bars: 95 % CI)")
+    ax.set_title(f"Fig. 5: boundary-blurring degree (bars: {100 * level:g} % CI)")
     _save(fig, outputs)
 
 

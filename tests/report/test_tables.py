@@ -187,3 +187,54 @@ def test_secondary_protocols_ci_and_provenance_columns(tmp_path):
         cells[["ours", "ci_low", "p_vs_baseline"]]
     )
     assert "<table>" in (tmp_path / "t7.html").read_text()
+
+
+def test_fallbacks_statistics_wording_and_missing_policy_in_footnotes(tmp_path):
+    """Unreadable videos and videos without a face are told apart; the CI level and alpha
+    follow evaluation.statistics; the manifests' missing policy is in every footnote."""
+    import json
+
+    spec = {"caption": "Fallbacks.", "test_sets": ["cdf"], "extra_sets": ["mine"],
+            "columns": ["Name"], "rows": [{"id": "a", "labels": ["A"]}]}  # fmt: skip
+    preds = []
+    for ds in ("cdf", "mine"):
+        n = 6
+        videos = pd.DataFrame({"video_id": [f"v{i}" for i in range(n)],
+                               "label": [0, 0, 0, 1, 1, 1], "subset": "x",
+                               "status": ["ok"] * 4 + ["no_face", "unreadable"]})  # fmt: skip
+        faces = pd.DataFrame({"video_id": [f"v{i}" for i in range(4)], "frame_idx": 0,
+                              "face_idx": 0, "x0": 0.0, "y0": 0.0, "x1": 9.0, "y1": 9.0,
+                              "score": [0.1, 0.2, 0.3, 0.9]})  # fmt: skip
+        path = tmp_path / f"a_{ds}.parquet"
+        build_store(videos=videos, faces=faces, run_id="a", dataset=ds,
+                    distortion="raw").to_parquet(path)  # fmt: skip
+        preds.append(path)
+    manifests = []
+    for ds, miss in (("cdf", {"policy": "fail", "skipped": []}),
+                     ("mine", {"policy": "skip", "skipped": ["x.mp4", "y.mp4"]})):  # fmt: skip
+        manifests.append(tmp_path / f"{ds}.json")
+        manifests[-1].write_text(json.dumps({"dataset": ds, "missing": miss}))
+    rows = [{"index": 1, "id": "a", "labels": ["A"], "run_ids": ["a"]}]
+    cells = run(table="t", spec=spec, rows=rows, protocol=PROTOCOL, predictions=preds,
+                summaries=[], outputs=outputs(tmp_path, "t"), manifests=manifests,
+                stats={"resamples": 100, "level": 0.9, "alpha": 0.1},
+                names={"mine": "Mine"})  # fmt: skip
+    cdf = cells.set_index("metric").loc["cdf"]
+    assert (cdf["no_face_videos"], cdf["unreadable_videos"], cdf["fallback_videos"]) == (1, 1, 2)
+    md = (tmp_path / "t.md").read_text()
+    assert "| Name | CDF | Mine |" in md  # one test set: no average; Mine an extra column
+    assert "[90 % CI" in md and "95 %" not in md
+    assert (
+        "videos without any face (scored 0.5 by sbi_video, dropped by deepfakebench): CDF 1/6" in md
+    )
+    assert "unreadable videos (no frame decoded; scored like a video without a face): CDF 1/6" in md
+    assert (
+        "missing on disk (datasets.<name>.missing): CDF 0 skipped (fail), Mine 2 skipped (skip)"
+        in md
+    )
+    rows2 = [*rows, {"index": 2, "id": "b", "labels": ["B"], "run_ids": ["a"]}]
+    spec2 = {**spec, "rows": [*spec["rows"], {"id": "b", "labels": ["B"]}]}
+    stats = {"resamples": 100, "level": 0.9, "alpha": 0.1}
+    run(table="t2", spec=spec2, rows=rows2, protocol=PROTOCOL, predictions=preds, summaries=[],
+        outputs=outputs(tmp_path, "t2"), stats=stats)  # fmt: skip
+    assert "p ≥ 0.1 (CSV" in (tmp_path / "t2.md").read_text()

@@ -1,22 +1,27 @@
 # Workflow-side Python: config validation, the experiment matrix, input functions.
 # All logic lives in adfd; this file only maps it onto paths.
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 from adfd.config import build_matrix
 from adfd.config import ConfigError
+from adfd.config.matrix import table_sets
+from adfd.config.schema import validate_config
+from adfd.data.datasets import display_names
 from adfd.evaluate.protocol import resolve_protocol
 
-validate(config, workflow.source_path("../schemas/config.schema.yaml"))
-try:
+try:  # the schema (defaults filled in, axis values from adfd/registries.py), then the rows
+    validate_config(config)
     MATRIX = build_matrix(config)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
-TABLES = [t for t in config["tables"] if t.startswith("table")]
 FIGURES = ["fig4", "fig5", "fig6", "fig7"]
+TABLES = [
+    t for t in config["tables"] if t not in FIGURES
+]  # fig5's table feeds its plot
 DATASETS = list(config["datasets"])
-SHARDS = config["preprocess"]["shards"]
+NAMES = display_names(config["datasets"])  # column name of every dataset
+SHARDS = {ds: config["preprocess"]["shards"].get(ds, 1) for ds in DATASETS}
 EXTERNAL = config.get("external_checkpoints", {})
 PROTOCOL = resolve_protocol(config["evaluation"])  # printed in every table
 SECONDARY_PROTOCOLS = [
@@ -64,6 +69,25 @@ def shard_dirs(dataset, split, distortion):
     return [
         f"results/preprocess/{dataset}/{split}/{distortion}/shard-{i:03d}"
         for i in range(n)
+    ]
+
+
+def manifests(datasets):
+    return [f"results/datasets/{ds}.json" for ds in datasets]
+
+
+def figure_shard(fig):
+    """The preprocessed shard a figure draws its face from (config figures.<fig>)."""
+    spec = config["figures"][fig]
+    return shard_dirs(spec["dataset"], spec["split"], "raw")[spec["shard"]]
+
+
+def figure_rows(fig):
+    """(table, rows) a figure compares (config figures.<fig>: table, rows)."""
+    spec = config["figures"][fig]
+    ids = [r["id"] for r in config["tables"][spec["table"]]["rows"]]
+    return spec["table"], [
+        MATRIX.row(spec["table"], ids.index(r) + 1) for r in spec["rows"]
     ]
 
 
@@ -130,6 +154,13 @@ def external_table_spec(name):
         "columns": ["Checkpoint"],
         "rows": [{"id": name, "labels": [name], "paper": spec["reported"]}],
     }
+
+
+OVERVIEW = [
+    "results/figures/overview.png",
+    "results/figures/overview.pdf",
+    "results/tables/overview.html",
+]
 
 
 def figure_targets(figures):

@@ -58,6 +58,7 @@ rule preprocess_yield:
     """Frames read, frames with a face, faces per frame and fallbacks of one shard set."""
     input:
         shards=lambda wc: shard_dirs(wc.dataset, wc.split, wc.distortion),
+        manifest="results/datasets/{dataset}.json",
     output:
         json="results/preprocess/{dataset}/{split}/{distortion}/yield.json",
         md="results/preprocess/{dataset}/{split}/{distortion}/yield.md",

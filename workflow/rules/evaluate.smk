@@ -25,10 +25,6 @@ rule evaluate_run:
     resources:
         **stage_resources("evaluate"),
     params:
-        # None for an external checkpoint (config external_checkpoints): not a matrix run.
-        experiment=lambda wc: (
-            MATRIX.runs[wc.run].experiment if wc.run in MATRIX.runs else None
-        ),
         shards=lambda wc: {ds: shard_dirs(ds, "test", wc.distortion) for ds in DATASETS},
         batch_size=config["evaluation"]["batch_size"],
     script:

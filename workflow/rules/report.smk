@@ -11,6 +11,7 @@ rule make_table:
         configs=lambda wc: [
             f"results/train/{r}/config.yaml" for r in table_runs(wc.table)
         ],
+        manifests=lambda wc: manifests(table_sets(config["tables"][wc.table])),
     output:
         csv=report(
             "results/tables/{table}.csv",
@@ -47,6 +48,7 @@ rule make_table:
         protocol=PROTOCOL,
         secondary=SECONDARY_PROTOCOLS,
         stats=config["evaluation"]["statistics"],
+        names=NAMES,
     script:
         "../scripts/make_table.py"
 
@@ -58,6 +60,7 @@ rule report_external:
             prediction_path(wc.external, ds, "raw")
             for ds in EXTERNAL[wc.external]["test_sets"]
         ],
+        manifests=lambda wc: manifests(EXTERNAL[wc.external]["test_sets"]),
     output:
         csv="results/tables/external_{external}.csv",
         md="results/tables/external_{external}.md",
@@ -84,13 +87,14 @@ rule report_external:
         protocol=PROTOCOL,
         secondary=SECONDARY_PROTOCOLS,
         stats=config["evaluation"]["statistics"],
+        names=NAMES,
     script:
         "../scripts/make_table.py"
 
 
 rule plot_fig4:
     input:
-        shard="results/preprocess/ffpp/train/raw/shard-000",
+        shard=figure_shard("fig4"),
     output:
         png=report(
             "results/figures/fig4.png",
@@ -105,7 +109,6 @@ rule plot_fig4:
     conda:
         "../../envs/adfd.yaml"
     params:
-        synthesis=config["baseline"]["synthesis"],
         seed=config["seeds"][0],
     script:
         "../scripts/plot_fig4.py"
@@ -129,6 +132,7 @@ rule plot_fig5:
         "../../envs/adfd.yaml"
     params:
         spec=config["tables"]["fig5"],
+        level=config["evaluation"]["statistics"]["level"],
     script:
         "../scripts/plot_fig5.py"
 
@@ -136,18 +140,16 @@ rule plot_fig5:
 rule plot_fig6:
     input:
         baseline=lambda wc: [
-            prediction_path(r, ds, "raw")
-            for r in MATRIX.row("table11", 1).run_ids[:1]
-            for ds in config["tables"]["table11"]["test_sets"]
+            prediction_path(figure_rows("fig6")[1][0].run_ids[0], ds, "raw")
+            for ds in table_sets(config["tables"][figure_rows("fig6")[0]])
         ],
         ours=lambda wc: [
-            prediction_path(r, ds, "raw")
-            for r in MATRIX.row("table11", 4).run_ids[:1]
-            for ds in config["tables"]["table11"]["test_sets"]
+            prediction_path(figure_rows("fig6")[1][1].run_ids[0], ds, "raw")
+            for ds in table_sets(config["tables"][figure_rows("fig6")[0]])
         ],
         shards=lambda wc: [
             d
-            for ds in config["tables"]["table11"]["test_sets"]
+            for ds in table_sets(config["tables"][figure_rows("fig6")[0]])
             for d in shard_dirs(ds, "test", "raw")
         ],
     output:
@@ -172,7 +174,7 @@ rule plot_fig6:
 
 rule plot_fig7:
     input:
-        shard="results/preprocess/ffpp/train/raw/shard-000",
+        shard=figure_shard("fig7"),
     output:
         png=report(
             "results/figures/fig7.png",
@@ -191,6 +193,36 @@ rule plot_fig7:
         seed=config["seeds"][0],
     script:
         "../scripts/plot_fig7.py"
+
+
+rule overview:
+    """Every cell of every table beside the paper: what reproduced, at a glance."""
+    input:
+        csv=expand("results/tables/{table}.csv", table=TABLES),
+    output:
+        png=report(
+            "results/figures/overview.png",
+            caption="../report/overview.rst",
+            category="Overview",
+            labels={"figure": "overview"},
+        ),
+        pdf="results/figures/overview.pdf",
+        html=report(
+            "results/tables/overview.html",
+            caption="../report/overview.rst",
+            category="Overview",
+            labels={"figure": "overview page"},
+        ),
+    log:
+        "logs/report/overview.log",
+    localrule: True
+    conda:
+        "../../envs/adfd.yaml"
+    params:
+        stats=config["evaluation"]["statistics"],
+        names=NAMES,
+    script:
+        "../scripts/make_overview.py"
 
 
 for _table in TABLES:

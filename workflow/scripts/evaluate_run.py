@@ -13,7 +13,6 @@ with log_to(snakemake.log[0]):
             (ds, [Path(p) for p in shards[ds]], Path(snakemake.output[ds]))
             for ds in snakemake.output.keys()
         ],
-        experiment=snakemake.params.experiment,
         run_id=snakemake.wildcards.run,
         distortion=snakemake.wildcards.distortion,
         batch_size=snakemake.params.batch_size,

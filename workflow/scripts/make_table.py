@@ -21,6 +21,8 @@ with log_to(snakemake.log[0]):
         predictions=predictions,
         summaries=[Path(p) for p in snakemake.input.get("summaries", [])],
         configs=[Path(p) for p in snakemake.input.get("configs", [])],
+        names=snakemake.params.names,
+        manifests=[Path(p) for p in snakemake.input.manifests],
         outputs={k: Path(out[k]) for k in ("csv", "md", "tex", "html")},
     )
     roc_curves(

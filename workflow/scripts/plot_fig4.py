@@ -8,7 +8,6 @@ from adfd.report.figures import fig4
 with log_to(snakemake.log[0]):
     fig4(
         Path(snakemake.input.shard),
-        snakemake.params.synthesis,
         snakemake.params.seed,
         {k: Path(snakemake.output[k]) for k in ("png", "pdf")},
     )

@@ -10,4 +10,5 @@ with log_to(snakemake.log[0]):
         Path(snakemake.input.table),
         snakemake.params.spec,
         {k: Path(snakemake.output[k]) for k in ("png", "pdf")},
+        level=snakemake.params.level,
     )

@@ -12,4 +12,5 @@ with log_to(snakemake.log[0]):
         Path(snakemake.output.json),
         Path(snakemake.output.md),
         title=f"{wc.dataset}/{wc.split}/{wc.distortion}",
+        manifest=Path(snakemake.input.manifest),
     )
