@@ -101,6 +101,7 @@ INERT_RULES: list[InertRule] = [
         "pair augmentation disabled",
     ),
     (lambda c: True, "train.workers", "per-sample generators make results worker-independent"),
+    (lambda c: c["optim"]["name"] != "sam", "optim.rho", "rho is SAM's radius; plain SGD"),
 ]
 
 
@@ -146,7 +147,12 @@ def canonical_form(
         "compression": dataset.get("compression"),
         "detector": preprocess["detector"],
         "landmarks": {k: v for k, v in preprocess["landmarks"].items() if k != "model_path"},
-        "frames": {k: preprocess["frames"][k] for k in ("train", "val")},
+        # validation frames matter only to the best_val checkpoint policy
+        "frames": {
+            k: preprocess["frames"][k]
+            for k in ("train", "val")
+            if k == "train" or experiment["train"]["checkpoint"] == "best_val"
+        },
     }
     return normalise({"experiment": drop_inert(experiment), "seed": seed, "train_data": train_data})
 
