@@ -167,12 +167,15 @@ def run_seconds(experiment: dict[str, Any], config: dict[str, Any],
 def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = None) -> str:
     cost = config["evaluation"]["cost"]
     measured = calibrate_training()
+    names = tables or list(matrix.tables)
+    planned = {rid for table in names for row in matrix.table_rows(table) for rid in row.run_ids}
     train_h, sources = {}, {}
     for rid, run in matrix.runs.items():
         step_s, src = step_cost(run.experiment, cost, measured)
         secs, _ = run_seconds(run.experiment, config, step_s)
         train_h[rid] = secs / 3600
-        sources.setdefault(src, []).append(step_s)
+        if rid in planned:
+            sources.setdefault(src, []).append(step_s)
     example = next(iter(matrix.runs.values())).experiment
     eval_cal = calibrate_evaluation(
         Path(cost["benchmarks"]),
@@ -191,16 +194,14 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
     }
     lines = [f"GPU-hour estimate on {cost['device']}; one face per test frame"]
     for src, values in sources.items():
-        lines.append(
-            f"  training: {min(values) * 1000:.0f}-{max(values) * 1000:.0f} ms per step "
-            f"({len(values)} run(s)): {src}"
-        )
+        lo, hi = f"{min(values) * 1000:.0f}", f"{max(values) * 1000:.0f}"
+        span = lo if lo == hi else f"{lo}-{hi}"
+        lines.append(f"  training: {span} ms per step ({len(values)} run(s)): {src}")
     lines += [f"  evaluation: {fps:.0f} faces/s: {esrc}", ""]
     lines += [
         f"{'target':12} {'runs':>4} {'train GPU-h':>11} {'evals':>5} {'eval GPU-h':>10} "
         f"{'total GPU-h':>11}",
     ]
-    names = tables or list(matrix.tables)
     all_runs, all_evals = set(), set()
     for table in names:
         runs = {rid for row in matrix.table_rows(table) for rid in row.run_ids}
