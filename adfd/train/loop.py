@@ -57,9 +57,9 @@ class Trainer:
         self.batch, self.epochs = cfg["batch_real"], cfg["epochs"]
         self.steps = steps_per_epoch(len(dataset), self.batch, cfg.get("max_steps"))
         self.precision, self.channels_last = cfg["precision"], cfg["channels_last"]
-        self.model = create_model(
-            experiment["model"], allow_download=allow_download, seed=seed
-        ).to(device)
+        self.model = create_model(experiment["model"], allow_download=allow_download, seed=seed).to(
+            device
+        )
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         opt = experiment["optim"]
@@ -273,7 +273,7 @@ def run(
     """
     cfg_train = experiment["train"]
     policy_cls = CHECKPOINTS.get(cfg_train["checkpoint"])
-    NRS(experiment["nrs"], seed=seed, reals_per_epoch=1)  # fail fast on unimplemented axes
+    NRS(experiment["nrs"], seed=seed, reals_per_epoch=None)  # fail fast before any work
     torch.set_num_threads(max(1, threads))
     torch.manual_seed(seed)
     torch.backends.cudnn.deterministic = True  # as SBI

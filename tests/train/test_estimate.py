@@ -5,6 +5,7 @@ and used, scaled by images per step, for a plan with its own key."""
 from __future__ import annotations
 
 import json
+
 import yaml
 
 from adfd.config import build_matrix, load_config

@@ -72,7 +72,7 @@ def test_head_init_follows_nn_linear_default_as_sbi(models):
 def test_nrs_features_do_not_see_the_head_dropout(models):
     """Train mode with the blocks' drop-connect off: features equal eval-mode features
     (head dropout p=0.4 is not applied to them), while the logits still see dropout."""
-    cfg, ours, _ = models
+    _, ours, _ = models
     model = copy.deepcopy(ours)
     assert model.drop_rate == pytest.approx(0.4)
     x = torch.rand(2, 3, 96, 96, generator=torch.Generator().manual_seed(1))
@@ -93,8 +93,10 @@ def test_nrs_features_do_not_see_the_head_dropout(models):
         l_forward = model(x)
     diff = (f_train - f_eval).abs().max()
     zeros = float((f_train == 0).float().mean())
-    print(f"features train vs eval: max |diff| {diff:.2e}, zero share {zeros:.3f}; "
-          f"logits train vs eval: max |diff| {(l_train - l_eval).abs().max():.2e}")
+    print(
+        f"features train vs eval: max |diff| {diff:.2e}, zero share {zeros:.3f}; "
+        f"logits train vs eval: max |diff| {(l_train - l_eval).abs().max():.2e}"
+    )
     torch.testing.assert_close(f_train, f_eval, rtol=0, atol=0)
     assert not torch.allclose(l_train, l_eval)  # dropout still reaches the classifier
     torch.testing.assert_close(l_train, l_forward, rtol=0, atol=0)  # == model(x), same RNG

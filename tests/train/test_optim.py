@@ -19,7 +19,7 @@ from adfd.train.sam import SAM
 def _trainer(exp, shards):
     torch.manual_seed(5)
     dataset = PairDataset(training_samples(shards["train"]), exp, 5)
-    return Trainer(exp, 5, dataset, CHECKPOINTS.get("last")(), torch.device("cpu"), False), dataset
+    return Trainer(exp, 5, dataset, CHECKPOINTS.get("last")(), torch.device("cpu"), False)
 
 
 def _batch(dataset, n):
@@ -30,7 +30,7 @@ def _batch(dataset, n):
 def test_optimiser_name_is_honoured(shards, tiny_experiment, name, passes):
     exp = copy.deepcopy(tiny_experiment)
     exp["optim"]["name"] = name
-    trainer, dataset = _trainer(exp, shards)
+    trainer = _trainer(exp, shards)
     assert isinstance(trainer.optimizer, SAM) == (name == "sam")
     expected = copy.deepcopy(trainer.model)  # the same step by hand
     calls = []
@@ -70,3 +70,18 @@ def test_max_steps_caps_every_epoch(tmp_path, shards, tiny_experiment):
     # one timed step per epoch (the first of each epoch pays the loader start-up)
     assert all(h["step_seconds"] > 0 for h in summary["history"])
     assert summary["device"] == {"kind": "cpu", "name": "cpu"}
+
+
+@pytest.mark.parametrize(
+    ("k", "k_s", "max_steps", "memory"), [(5, 4, None, "memory of 4"), (5, 8, 1, "4 reals")]
+)
+def test_nrs_k_above_its_memory_is_refused_before_training(
+    tmp_path, shards, tiny_experiment, k, k_s, max_steps, memory
+):
+    exp = copy.deepcopy(tiny_experiment)
+    exp["nrs"].update(enabled=True, k=k, k_s=k_s)
+    exp["train"]["max_steps"] = max_steps
+    with pytest.raises(ValueError, match=rf"nrs.k = {k} centres > .*{memory}"):
+        run(experiment=exp, seed=5, train_shards=shards["train"], val_shards=[],
+            out_dir=tmp_path / "out", state_dir=tmp_path / "state", provenance={})  # fmt: skip
+    assert not (tmp_path / "out").exists() and not (tmp_path / "state").exists()
