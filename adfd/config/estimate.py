@@ -192,7 +192,8 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
         job: _expected(config, job[1], "test", TEST_VIDEOS) * frames / fps / 3600
         for job in matrix.evals
     }
-    lines = [f"GPU-hour estimate on {cost['device']}; one face per test frame"]
+    kind = "GPU" if cost["device"] == "cuda" else "CPU"
+    lines = [f"{kind}-hour estimate ({cost['device']}); one face per test frame"]
     for src, values in sources.items():
         lo, hi = f"{min(values) * 1000:.0f}", f"{max(values) * 1000:.0f}"
         span = lo if lo == hi else f"{lo}-{hi}"

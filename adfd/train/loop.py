@@ -2,10 +2,12 @@
 
 Per step: 16 real faces and their 16 pseudo-fakes (Alg. 1 lines 4-8), one forward giving
 the pre-classifier features and the logits, the loss (plain cross-entropy before T_k, the
-NRS-weighted Eq. 9 after), a SAM step. NRS features, probabilities and weights come from
-SAM's first pass; the weights are detached and reused in the second pass. The full state
-is saved atomically after every epoch and at the next step boundary after SIGTERM/SIGUSR1
-(``adfd.train.state``); a rerun resumes at that step with bit-identical results.
+NRS-weighted Eq. 9 after), a SAM step (``optim.name: sgd``: one plain SGD step instead).
+NRS features, probabilities and weights come from SAM's first pass; the weights are
+detached and reused in the second pass. The full state is saved atomically after every
+epoch and at the next step boundary after SIGTERM/SIGUSR1 (``adfd.train.state``); a rerun
+resumes at that step with bit-identical results. The final state outlives the outputs
+until the model's first consumer releases it (see ``run``).
 """
 
 from __future__ import annotations
@@ -57,9 +59,8 @@ class Trainer:
         self.batch, self.epochs = cfg["batch_real"], cfg["epochs"]
         self.steps = steps_per_epoch(len(dataset), self.batch, cfg.get("max_steps"))
         self.precision, self.channels_last = cfg["precision"], cfg["channels_last"]
-        self.model = create_model(experiment["model"], allow_download=allow_download, seed=seed).to(
-            device
-        )
+        model = create_model(experiment["model"], allow_download=allow_download, seed=seed)
+        self.model = model.to(device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         opt = experiment["optim"]

@@ -14,7 +14,7 @@ import pytest
 
 from adfd.train.loop import run
 from adfd.train.model import load_checkpoint
-from adfd.train.state import release
+from adfd.train.state import release, save_state
 from tests.conftest import REPO
 
 DRIVER = """
@@ -86,6 +86,14 @@ def test_kill_after_the_outputs_are_written_costs_no_training(tmp_path, shards, 
     assert all(ref["model"][k].equal(got["model"][k]) for k in ref["model"])
     ref_summary = json.loads((tmp_path / "ref" / "train_summary.json").read_text())
     assert [h["loss"] for h in summary["history"]] == [h["loss"] for h in ref_summary["history"]]
+    # a final state written by other code is not trusted: the run trains again
+    kept = load_checkpoint(state / "state.pt")
+    save_state(state / "state.pt", {**kept, "code": "other"})
+    again = run(experiment=exp, seed=5, train_shards=shards["train"], val_shards=[],
+                out_dir=out, state_dir=state, provenance={}, threads=1)  # fmt: skip
+    assert again["steps_run"] == 2 * 4
+    retrained = load_checkpoint(out / "model.pt")
+    assert all(ref["model"][k].equal(retrained["model"][k]) for k in ref["model"])
     # the first consumer of model.pt (evaluate_run) releases the state
     assert release(state) and not (state / "state.pt").exists()
     assert not release(state)
