@@ -94,6 +94,7 @@ INERT_RULES: list[InertRule] = [
         "pair augmentation disabled",
     ),
     (lambda c: True, "train.workers", "per-sample generators make results worker-independent"),
+    (lambda c: c["optim"]["name"] != "sam", "optim.rho", "rho is SAM's radius; plain SGD"),
     *[
         (lambda c: True, f"train.{k}", f"train.{k}: same maths and random stream, faster kernels")
         for k in ("fused_optimizer", "prefetch")
@@ -166,7 +167,12 @@ def canonical_form(
             if k not in ("model_path", "device", "batch_size")
         },
         "landmarks": {k: v for k, v in preprocess["landmarks"].items() if k != "model_path"},
-        "frames": {k: preprocess["frames"].get(k) for k in ("train", "val", "train_candidates")},
+        # validation frames matter only to the best_val checkpoint policy
+        "frames": {
+            k: preprocess["frames"].get(k)
+            for k in ("train", "val", "train_candidates")
+            if k != "val" or experiment["train"]["checkpoint"] == "best_val"
+        },
     }
     return normalise({"experiment": drop_inert(experiment), "seed": seed, "train_data": train_data})
 

@@ -4,13 +4,19 @@ Training: ``epochs x steps`` per run, ``steps = floor(train videos x frames.trai
 batch_real)`` (each SAM step = ``batch_real`` real faces + their pseudo-fakes, drop_last),
 at ``evaluation.cost.step_seconds`` per step of ``step_images`` images (measured for
 tf_efficientnet_b4, 380 px, fp32 on an H200), scaled linearly by images per step and by
-``(image_size / 380)^2``; the per-step figure follows the recipe's execution options
-(``adfd.config.step_cost``: measured configurations in ``evaluation.cost.execution``). Evaluation:
-``videos x frames.test`` faces (one face per frame assumed) per (run, test set, distortion)
-at ``eval_faces_per_second``. When Snakemake ``benchmark:`` TSVs of finished jobs exist
-(``results/benchmarks/train/<run>.tsv`` with the run's train_summary.json,
-``results/benchmarks/evaluate/<run>/<distortion>.tsv`` with its stores), their median
-seconds per step and faces per second replace the constants.
+``(image_size / 380)^2``, by the measured figure of the recipe's execution options
+(``adfd.config.step_cost``: precision, channels_last, compile, fused optimizer), and by 1/2
+for plain SGD (one forward/backward instead of SAM's two). Evaluation: ``videos x frames.test``
+faces (one face per frame assumed) per (run, test set, distortion) at
+``eval_faces_per_second``.
+
+Measured figures replace the constants only for a matching setup, on the device kind the
+estimate is for (``evaluation.cost.device``): training from the loop's own seconds per
+step in finished runs' ``results/train/<run>/train_summary.json`` (same model, image size,
+execution options, optimiser; scaled by images per step), evaluation from
+the ``benchmark:`` TSVs of evaluate jobs whose stores record the same model, image size and
+device kind. A 64 px CPU demo run therefore never calibrates b4 at 380 px on a GPU. The
+output names the source of every figure.
 
 Preprocessing (:func:`preprocess_estimate`, its own printed section): every unit the tables
 need (FF++ train/val, each test set under each Table 10 distortion), frames decoded per video
@@ -30,8 +36,9 @@ from typing import Any
 import pandas as pd
 
 from adfd.config.matrix import Matrix
-from adfd.config.step_cost import step_seconds_for
+from adfd.config.step_cost import execution_label, step_seconds_for
 from adfd.data.datasets import REGISTRY
+from adfd.evaluate.store import read_meta
 
 REF_IMAGE_SIZE = 380
 # Test videos when a dataset's `expect` gives no count (official splits; DFDCP approximate).
@@ -48,50 +55,104 @@ def _expected(config: dict[str, Any], dataset: str, split: str, fallback: dict[s
     return fallback.get(dataset, 0)
 
 
-def calibrate(root: Path) -> dict[str, Any]:
-    """Median seconds per train step and faces/s from finished jobs' benchmark files."""
-    steps, rates = [], []
-    for tsv in sorted((root / "train").glob("*.tsv")):
-        summary = Path("results/train") / tsv.stem / "train_summary.json"
-        if not summary.is_file():
+def train_key(experiment: dict[str, Any], device_kind: str) -> tuple:
+    """What a training step's cost depends on (besides the images per step)."""
+    return (
+        experiment["model"]["name"],
+        int(experiment["data"]["image_size"]),
+        execution_label(experiment["train"]),
+        experiment["optim"]["name"],
+        device_kind,
+    )
+
+
+def _summary_key(data: dict[str, Any]) -> tuple | None:
+    try:
+        return (
+            data["model"],
+            int(data["image_size"]),
+            execution_label(data["execution"]),
+            data["optimizer"],
+            data["device"]["kind"],
+        )
+    except (KeyError, TypeError):  # written before the loop recorded its timing
+        return None
+
+
+def calibrate_training(root: Path = Path("results/train")) -> dict[tuple, dict[str, Any]]:
+    """Measured seconds per image-pair step, per :func:`train_key`: median over finished
+    runs of the loop's own seconds per step (start-up excluded) / (2 x batch_real)."""
+    per_image: dict[tuple, list[float]] = {}
+    runs: dict[tuple, list[str]] = {}
+    for path in sorted(root.glob("*/train_summary.json")):
+        data = json.loads(path.read_text())
+        key = _summary_key(data)
+        if key is None or not data.get("step_seconds") or not data.get("batch_real"):
             continue
-        data = json.loads(summary.read_text())
-        n = data.get("epochs", 0) * data.get("steps_per_epoch", 0)
-        secs = float(pd.read_csv(tsv, sep="\t")["s"].iloc[-1])
-        if n > 0:
-            steps.append(secs / n)
+        per_image.setdefault(key, []).append(data["step_seconds"] / (2 * data["batch_real"]))
+        runs.setdefault(key, []).append(str(path.parent))
+    return {
+        k: {"image_seconds": statistics.median(v), "runs": runs[k]} for k, v in per_image.items()
+    }
+
+
+def calibrate_evaluation(root: Path, key: tuple) -> dict[str, Any] | None:
+    """Median faces/s of evaluate jobs (benchmark TSV wall time) whose stores record the
+    same (model name, image size, device kind) as ``key``."""
+    rates, files = [], []
     for tsv in sorted((root / "evaluate").glob("*/*.tsv")):
         stores = list(Path("results/predictions", tsv.parent.name).glob(f"*/{tsv.stem}.parquet"))
+        if not stores:
+            continue
+        meta = read_meta(stores[0])
+        model = meta.get("model", {})
+        kind = str(meta.get("device", "")).split(":")[0]
+        if (model.get("model_name"), model.get("image_size"), kind) != key:
+            continue
         faces = sum(
             int((pd.read_parquet(p, columns=["frame_idx"])["frame_idx"] >= 0).sum()) for p in stores
         )
         secs = float(pd.read_csv(tsv, sep="\t")["s"].iloc[-1])
         if faces and secs > 0:
             rates.append(faces / secs)
-    out: dict[str, Any] = {"train_files": len(steps), "eval_files": len(rates)}
-    if steps:
-        out["step_seconds"] = statistics.median(steps)
-    if rates:
-        out["faces_per_second"] = statistics.median(rates)
-    return out
+            files.append(str(tsv))
+    if not rates:
+        return None
+    return {"faces_per_second": statistics.median(rates), "files": files}
 
 
-def run_seconds(experiment: dict[str, Any], config: dict[str, Any], step_seconds: float,
-                step_images: int, calibrated: bool) -> tuple[float, int]:  # fmt: skip
-    """(seconds, steps) of one training run."""
+def step_cost(
+    experiment: dict[str, Any], cost: dict[str, Any], measured: dict[tuple, dict[str, Any]]
+) -> tuple[float, str]:
+    """(seconds per step, source) for one run: measured for its key, else the constant."""
+    key = train_key(experiment, cost["device"])
+    images = 2 * experiment["train"]["batch_real"]
+    if key in measured:
+        runs = measured[key]["runs"]
+        where = runs[0] if len(runs) == 1 else f"{runs[0]} ..."
+        return measured[key]["image_seconds"] * images, f"measured: {len(runs)} run(s) of {where}"
+    per_step, how = step_seconds_for(experiment["train"], cost)
+    per_step *= images / cost["step_images"]
+    per_step *= (experiment["data"]["image_size"] / REF_IMAGE_SIZE) ** 2
+    if experiment["optim"]["name"] == "sgd":
+        per_step *= 0.5
+    return per_step, f"constant evaluation.cost ({cost['reference'] or 'config'}; {how}), scaled"
+
+
+def run_seconds(experiment: dict[str, Any], config: dict[str, Any],
+                step_seconds: float) -> tuple[float, int]:  # fmt: skip
+    """(seconds, steps) of one training run at ``step_seconds`` per step."""
     train_set = experiment["data"]["train_set"]
     images = (
         _expected(config, train_set, "train", TRAIN_VIDEOS)
         * config["preprocess"]["frames"]["train"]
     )
     batch = experiment["train"]["batch_real"]
-    steps = experiment["train"]["epochs"] * (images // batch)
-    per_step = step_seconds
-    if not calibrated:  # scale the reference measurement to this recipe
-        per_step = step_seconds_for(experiment["train"], config["evaluation"]["cost"])[0]
-        per_step *= (2 * batch) / step_images
-        per_step *= (experiment["data"]["image_size"] / REF_IMAGE_SIZE) ** 2
-    seconds = steps * per_step
+    per_epoch = images // batch
+    if experiment["train"].get("max_steps") is not None:
+        per_epoch = min(per_epoch, experiment["train"]["max_steps"])
+    steps = experiment["train"]["epochs"] * per_epoch
+    seconds = steps * step_seconds
     if experiment["train"]["checkpoint"] == "best_val":  # val pairs scored every epoch
         val = (
             _expected(config, train_set, "val", {"ffpp": 140})
@@ -108,41 +169,43 @@ def run_seconds(experiment: dict[str, Any], config: dict[str, Any], step_seconds
 
 def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = None) -> str:
     cost = config["evaluation"]["cost"]
-    cal = calibrate(Path(cost["benchmarks"]))
-    step_s = cal.get("step_seconds", cost["step_seconds"])
-    fps = cal.get("faces_per_second", cost["eval_faces_per_second"])
-    train_h = {}
+    measured = calibrate_training()
+    names = tables or list(matrix.tables)
+    planned = {rid for table in names for row in matrix.table_rows(table) for rid in row.run_ids}
+    train_h, sources = {}, {}
     for rid, run in matrix.runs.items():
-        secs, _ = run_seconds(run.experiment, config, step_s, cost["step_images"],
-                              "step_seconds" in cal)  # fmt: skip
+        step_s, src = step_cost(run.experiment, cost, measured)
+        secs, _ = run_seconds(run.experiment, config, step_s)
         train_h[rid] = secs / 3600
+        if rid in planned:
+            sources.setdefault(src, []).append(step_s)
+    example = next(iter(matrix.runs.values())).experiment
+    eval_cal = calibrate_evaluation(
+        Path(cost["benchmarks"]),
+        (example["model"]["name"], example["data"]["image_size"], cost["device"]),
+    )
+    if eval_cal:
+        fps = eval_cal["faces_per_second"]
+        esrc = f"measured: {len(eval_cal['files'])} evaluate job(s) of {eval_cal['files'][0]}"
+    else:
+        fps = cost["eval_faces_per_second"]
+        esrc = f"constant evaluation.cost ({cost['reference'] or 'config'})"
     frames = config["preprocess"]["frames"]["test"]
     eval_h = {
         job: _expected(config, job[1], "test", TEST_VIDEOS) * frames / fps / 3600
         for job in matrix.evals
     }
-    src = (
-        f"calibrated from {cal['train_files']} train benchmark(s)"
-        if "step_seconds" in cal
-        else f"config: {cost['reference'] or 'evaluation.cost'}"
-    )
-    esrc = (
-        f"calibrated from {cal['eval_files']} evaluate benchmark(s)"
-        if "faces_per_second" in cal
-        else "config"
-    )
-    example = next(iter(matrix.runs.values()))
-    if "step_seconds" not in cal:
-        step_s, how = step_seconds_for(example.experiment["train"], cost)
-        src += f"; {how}"
-    lines = [
-        f"GPU-hour estimate: {step_s * 1000:.0f} ms per SAM step of {cost['step_images']} "
-        f"images ({src}); evaluation {fps:.0f} faces/s ({esrc}); one face per test frame",
-        "",
+    kind = "GPU" if cost["device"] == "cuda" else "CPU"
+    lines = [f"{kind}-hour estimate ({cost['device']}); one face per test frame"]
+    for src, values in sources.items():
+        lo, hi = f"{min(values) * 1000:.0f}", f"{max(values) * 1000:.0f}"
+        span = lo if lo == hi else f"{lo}-{hi}"
+        lines.append(f"  training: {span} ms per step ({len(values)} run(s)): {src}")
+    lines += [f"  evaluation: {fps:.0f} faces/s: {esrc}", ""]
+    lines += [
         f"{'target':12} {'runs':>4} {'train GPU-h':>11} {'evals':>5} {'eval GPU-h':>10} "
         f"{'total GPU-h':>11}",
     ]
-    names = tables or list(matrix.tables)
     all_runs, all_evals = set(), set()
     for table in names:
         runs = {rid for row in matrix.table_rows(table) for rid in row.run_ids}
@@ -158,8 +221,7 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
     label = "all_tables" if tables is None else "together"
     lines.append(f"{label:12} {len(all_runs):>4} {t:>11.1f} {len(all_evals):>5} {e:>10.2f} "
                  f"{t + e:>11.1f}   (shared runs and evaluations counted once)")  # fmt: skip
-    secs, steps = run_seconds(example.experiment, config, step_s, cost["step_images"],
-                              "step_seconds" in cal)  # fmt: skip
+    secs, steps = run_seconds(example, config, step_cost(example, cost, measured)[0])
     lines.append(
         f"baseline recipe: {steps} steps = {secs / 3600:.2f} GPU-h per run; tables share runs, "
         "so per-table sums overlap"

@@ -18,7 +18,15 @@ from typing import Any
 import timm
 import torch
 
-from adfd.train.model import NUM_CLASSES, load_checkpoint, plain_state_dict, save_model
+from adfd.train.model import (
+    NUM_CLASSES,
+    load_checkpoint,
+    plain_state_dict,
+    save_model,
+    set_batchnorm,
+)
+
+SBI_BN = {"bn_momentum": 0.01, "bn_eps": 1e-3}  # efficientnet_pytorch b4
 
 # efficientnet_pytorch name -> timm name, inside one block (expanding or not).
 _EXPAND = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw",
@@ -80,6 +88,7 @@ def convert_checkpoint(
     state = {k.removeprefix("net."): v for k, v in state.items()}  # SBI's Detector wrapper
     state = plain_state_dict(state)  # saved from a torch.compile'd module
     model = timm.create_model(model_name, pretrained=False, num_classes=NUM_CLASSES)
+    set_batchnorm(model, SBI_BN["bn_momentum"], SBI_BN["bn_eps"])
     model.load_state_dict(efficientnet_pytorch_to_timm(state, model))
     meta = {
         "model_name": model_name,
@@ -90,6 +99,7 @@ def convert_checkpoint(
         "source": str(src),
         "source_format": fmt,
         "seed": None,
+        **SBI_BN,
     }
     save_model(Path(dst), model.eval(), meta)
     return meta

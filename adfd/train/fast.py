@@ -34,7 +34,7 @@ COMPILE_MODES = (False, "model", "step")
 COMPILE_BACKEND = "inductor"
 
 
-def check_options(train_cfg: dict[str, Any]) -> None:
+def check_options(train_cfg: dict[str, Any], optim_cfg: dict[str, Any] | None = None) -> None:
     """Reject unknown values before a model is built (the schema does the same for configs)."""
     if train_cfg.get("compile", False) not in COMPILE_MODES:
         raise ValueError(
@@ -42,22 +42,30 @@ def check_options(train_cfg: dict[str, Any]) -> None:
         )
     if train_cfg.get("precision", "fp32") not in ("fp32", "bf16"):
         raise ValueError(f"train.precision must be fp32 or bf16, got {train_cfg['precision']!r}")
+    name = (optim_cfg or {}).get("name", "sam")
+    if name not in ("sam", "sgd"):
+        raise ValueError(f"optim.name must be sam or sgd, got {name!r}")
+    if name == "sgd" and train_cfg.get("compile", False) == "step":
+        raise ValueError(
+            "train.compile: step compiles SAM's perturbation; with optim.name: sgd there is "
+            "none: use train.compile: model"
+        )
 
 
-def make_optimizer(params, optim_cfg: dict[str, Any], train_cfg: dict[str, Any]) -> SAM:
-    """SAM over SGD (§4.1) with the configured update kernels."""
+def make_optimizer(params, optim_cfg: dict[str, Any], train_cfg: dict[str, Any]):
+    """SAM over SGD (§4.1), or plain SGD (``optim.name: sgd``), with the configured update
+    kernels (``train.fused_optimizer``: fused SGD, multi-tensor SAM perturbation)."""
+    check_options(train_cfg, optim_cfg)
     fused = bool(train_cfg.get("fused_optimizer", False))
-    extra = {"fused": True} if fused else {}
-    sam = SAM(
-        params,
-        torch.optim.SGD,
-        rho=optim_cfg["rho"],
-        foreach=fused,
-        lr=optim_cfg["lr"],
-        momentum=optim_cfg["momentum"],
-        weight_decay=optim_cfg["weight_decay"],
-        **extra,
-    )
+    sgd = {
+        "lr": optim_cfg["lr"],
+        "momentum": optim_cfg["momentum"],
+        "weight_decay": optim_cfg["weight_decay"],
+        **({"fused": True} if fused else {}),
+    }
+    if optim_cfg["name"] == "sgd":
+        return torch.optim.SGD(params, **sgd)
+    sam = SAM(params, torch.optim.SGD, rho=optim_cfg["rho"], foreach=fused, **sgd)
     if train_cfg.get("compile", False) == "step":
         _strict_dynamo()
         sam.compile_update(COMPILE_BACKEND)

@@ -2,10 +2,12 @@
 
 Per step: 16 real faces and their 16 pseudo-fakes (Alg. 1 lines 4-8), one forward giving
 the pre-classifier features and the logits, the loss (plain cross-entropy before T_k, the
-NRS-weighted Eq. 9 after), a SAM step. NRS features, probabilities and weights come from
-SAM's first pass; the weights are detached and reused in the second pass. The full state
-is saved atomically after every epoch and at the next step boundary after SIGTERM/SIGUSR1
-(``adfd.train.state``); a rerun resumes at that step with bit-identical results.
+NRS-weighted Eq. 9 after), a SAM step (``optim.name: sgd``: one plain SGD step instead).
+NRS features, probabilities and weights come from SAM's first pass; the weights are
+detached and reused in the second pass. The full state is saved atomically after every
+epoch and at the next step boundary after SIGTERM/SIGUSR1 (``adfd.train.state``); a rerun
+resumes at that step with bit-identical results. The final state outlives the outputs
+until the model's first consumer releases it (see ``run``).
 
 The step never waits for the device: loss and NRS statistics accumulate in device tensors
 that are read once per epoch, for its log line (``train.*`` execution options:
@@ -48,23 +50,27 @@ class Trainer:
         self.device = device
         cfg = experiment["train"]
         self.batch, self.epochs = cfg["batch_real"], cfg["epochs"]
-        self.steps = len(dataset) // self.batch
-        fast.check_options(cfg)
+        self.steps = steps_per_epoch(len(dataset), self.batch, cfg.get("max_steps"))
+        fast.check_options(cfg, experiment["optim"])
         self.precision, self.channels_last = cfg["precision"], cfg["channels_last"]
         self.prefetch = bool(cfg.get("prefetch", False))
-        self.model = create_model(experiment["model"], allow_download=allow_download).to(device)
+        model = create_model(experiment["model"], allow_download=allow_download, seed=seed)
+        self.model = model.to(device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         # The module stays eager (plain state dict keys); the step calls this function.
         self.forward = fast.forward_fn(self.model, cfg)
+        self.sam = experiment["optim"]["name"] == "sam"
         self.optimizer = fast.make_optimizer(self.model.parameters(), experiment["optim"], cfg)
+        base = self.optimizer.base_optimizer if self.sam else self.optimizer
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer.base_optimizer,
+            base,
             linear_decay(self.epochs, experiment["schedule"]["start_decay"]),
         )
         self.nrs = NRS(experiment["nrs"], seed=seed, reals_per_epoch=self.steps * self.batch)
         self.epoch, self.step, self.history = 0, 0, []  # epoch: finished epochs (0-based next)
         self.stats = new_stats()
+        self.steps_run = 0  # optimisation steps run by this process (not saved)
         self.acc = self._device_acc()
 
     def _device_acc(self) -> torch.Tensor:
@@ -92,6 +98,7 @@ class Trainer:
             "policy": self.policy.state_dict(),
             "stats": self.stats,
             "history": json.dumps(self.history),
+            "code": st.code_fingerprint(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -102,7 +109,7 @@ class Trainer:
         st.set_rng_state(state["rng"])
         self.nrs.load_state_dict(state["nrs"])
         self.policy.load_state_dict(state["policy"])
-        self.stats = state["stats"]
+        self.stats = {**new_stats(), **state["stats"]}
         self.acc = self._device_acc()
         self.history = json.loads(state["history"])
 
@@ -136,11 +143,15 @@ class Trainer:
         loss = weighted_loss(logits.float(), labels, weights)
         loss.backward()
         self.nrs.observe(features.float(), logits, reals, positions)
-        self.optimizer.first_step()
-        with autocast(self.device, self.precision):
-            _, logits2 = self.forward(images)
-        weighted_loss(logits2.float(), labels, weights).backward()
-        self.optimizer.second_step()
+        if self.sam:
+            self.optimizer.first_step()
+            with autocast(self.device, self.precision):
+                _, logits2 = self.forward(images)
+            weighted_loss(logits2.float(), labels, weights).backward()
+            self.optimizer.second_step()
+        else:  # optim.name: sgd, one forward/backward per step
+            self.optimizer.step()
+            self.optimizer.zero_grad(set_to_none=True)
         self.stats["steps"] += 1
         self.stats["images"] += images.shape[0]
         self.acc[0] += loss.detach().double()
@@ -160,7 +171,7 @@ class Trainer:
         if self.prefetch:
             loader = fast.Prefetcher(loader, self.device, layout)
         bar = _progress(loader, epoch, self.epochs, self.step)
-        t_fetch = time.perf_counter()
+        t_fetch, first = time.perf_counter(), True
         for images, labels in bar:
             self.stats["wait"] += time.perf_counter() - t_fetch
             t_step = time.perf_counter()
@@ -172,7 +183,13 @@ class Trainer:
             positions = torch.arange(self.batch) + self.step * self.batch
             self.train_step(images, labels, positions, reals)
             self.step += 1
-            self.stats["busy"] += time.perf_counter() - t_step
+            now = time.perf_counter()
+            self.stats["busy"] += now - t_step
+            self.steps_run += 1
+            if not first:  # the first step of a loader pays worker start-up and warm-up
+                self.stats["timed_steps"] += 1
+                self.stats["timed_s"] += now - t_fetch
+            first = False
             if flag.signum is not None:
                 st.save_state(state_path, self.state_dict())
                 log.warning("state saved at epoch %d step %d", epoch + 1, self.step)
@@ -201,6 +218,8 @@ class Trainer:
             "loader_wait_share": s["wait"] / elapsed,
             "nrs_noise": int(s["noise"]) if s["fakes"] else None,
             "nrs_mean_weight": s["fake_weight_sum"] / s["fakes"] if s["fakes"] else None,
+            # loop wall time per step (loader wait + step), first step of the epoch excluded
+            "step_seconds": s["timed_s"] / s["timed_steps"] if s["timed_steps"] else None,
         }
         if getattr(self.policy, "last_auc", None) is not None:
             record["val_auc"] = self.policy.last_auc
@@ -226,8 +245,17 @@ def new_stats() -> dict[str, float]:
         "noise",
         "fake_weight_sum",
         "fakes",
+        "timed_steps",
+        "timed_s",
     )
     return dict.fromkeys(keys, 0.0)
+
+
+def steps_per_epoch(faces: int, batch: int, max_steps: int | None) -> int:
+    """Optimisation steps per epoch: full batches of the training faces (drop_last), capped
+    at ``train.max_steps`` when set (a smoke-test knob; null in the paper's recipe)."""
+    steps = faces // batch
+    return steps if max_steps is None else min(steps, int(max_steps))
 
 
 def _progress(loader, epoch: int, epochs: int, start: int):
@@ -253,9 +281,16 @@ def run(
     threads: int = 1,
     allow_download: bool = False,
 ) -> dict[str, Any]:
+    """Train one run into ``out_dir`` (model.pt, config.yaml, train_summary.json).
+
+    The final state in ``state_dir`` outlives the outputs: a job killed after writing them
+    but before the workflow registered them reruns into the same outputs without training.
+    The first consumer of the model releases it (``adfd.train.state.release``); a final
+    state written by different code (``code_fingerprint``) is discarded and the run retrains.
+    """
     cfg_train = experiment["train"]
     policy_cls = CHECKPOINTS.get(cfg_train["checkpoint"])
-    NRS(experiment["nrs"], seed=seed, reals_per_epoch=1)  # fail fast on unimplemented axes
+    NRS(experiment["nrs"], seed=seed, reals_per_epoch=None)  # fail fast before any work
     torch.set_num_threads(max(1, threads))
     torch.manual_seed(seed)
     torch.backends.cudnn.deterministic = True  # as SBI
@@ -286,10 +321,22 @@ def run(
     trainer = Trainer(experiment, seed, dataset, policy, device, allow_download)
     state_path = state_dir / "state.pt"
     state = st.load_state(state_path)
+    if (
+        state is not None
+        and state["epoch"] >= trainer.epochs
+        and state.get("code") != st.code_fingerprint()
+    ):
+        log.warning("final state %s was written by other code: retraining", state_path)
+        state_path.unlink()
+        state = None
     if state is not None:
         trainer.load_state_dict(state)
-        log.info("resumed from %s at epoch %d step %d", state_path, trainer.epoch + 1,
-                 trainer.step)  # fmt: skip
+        if trainer.epoch >= trainer.epochs:
+            log.info("training had finished (%s, epoch %d/%d): writing its outputs without "
+                     "training", state_path, trainer.epoch, trainer.epochs)  # fmt: skip
+        else:
+            log.info("resumed from %s at epoch %d step %d", state_path, trainer.epoch + 1,
+                     trainer.step)  # fmt: skip
     with st.StopFlag() as flag:
         while trainer.epoch < trainer.epochs:
             trainer.run_epoch(flag, state_path, cfg_train["workers"])
@@ -304,8 +351,11 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
     model = trainer.policy.select(trainer.model)
     selection = trainer.policy.record()
     execution = fast.execution_record(cfg_train, trainer.device)
+    model_cfg = experiment["model"]
     meta = {
-        "model_name": experiment["model"]["name"],
+        "model_name": model_cfg["name"],
+        "bn_momentum": model_cfg.get("bn_momentum"),
+        "bn_eps": model_cfg.get("bn_eps"),
         "image_size": experiment["data"]["image_size"],
         "test_margin": experiment["data"]["test_margin"],
         "checkpoint": cfg_train["checkpoint"],
@@ -321,15 +371,36 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
         "epochs": trainer.epochs,
         "train_faces": n_faces,
         "steps_per_epoch": trainer.steps,
+        "batch_real": trainer.batch,
         "history": trainer.history,
         "checkpoint_policy": cfg_train["checkpoint"],
         "checkpoint": selection,
         "precision": cfg_train["precision"],
         "channels_last": cfg_train["channels_last"],
         "execution": execution,
+        "model": model_cfg["name"],
+        "image_size": experiment["data"]["image_size"],
+        "bn_momentum": model_cfg.get("bn_momentum"),
+        "bn_eps": model_cfg.get("bn_eps"),
+        "optimizer": experiment["optim"]["name"],
+        "nrs": experiment["nrs"],
+        "max_steps": cfg_train.get("max_steps"),
+        "device": device_info(trainer.device),
+        "step_seconds": _median([h.get("step_seconds") for h in trainer.history]),
+        "steps_run": trainer.steps_run,  # by the process that wrote these outputs
         "provenance": {**provenance, "environment": environment()},
     }
     (out_dir / "train_summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
-    # The outputs are now the record; a forced rerun (-R) must retrain, not resume.
-    state_path.unlink(missing_ok=True)
+    # state_path stays until a consumer of model.pt releases it (see run())
     return summary
+
+
+def device_info(device: torch.device) -> dict[str, str]:
+    """Kind (cpu | cuda) and name of the training device, the key of cost calibration."""
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    return {"kind": device.type, "name": name}
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = sorted(v for v in values if v is not None)
+    return present[len(present) // 2] if present else None

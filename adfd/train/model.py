@@ -14,11 +14,54 @@ from typing import Any
 
 import timm
 import torch
+import torch.nn.functional as F
 
 NUM_CLASSES = 2  # real / fake logits; score = softmax[:, 1] (docs/sbi-recipe.md §4)
 
 
-def create_model(model_cfg: dict[str, Any], *, allow_download: bool = False) -> torch.nn.Module:
+def create_model(
+    model_cfg: dict[str, Any], *, allow_download: bool = False, seed: int = 0
+) -> torch.nn.Module:
+    """The detector as SBI builds it (docs/sbi-recipe.md §4): BatchNorm momentum/eps from
+    ``model.bn_momentum``/``bn_eps`` and a freshly initialised 2-class head (``seed``)."""
+    model = _create_timm(model_cfg, allow_download=allow_download)
+    set_batchnorm(model, model_cfg.get("bn_momentum"), model_cfg.get("bn_eps"))
+    init_classifier(model, seed)
+    return model
+
+
+def set_batchnorm(model: torch.nn.Module, momentum: float | None, eps: float | None) -> int:
+    """Set every BatchNorm layer's momentum (PyTorch convention: weight of the new batch)
+    and eps; None keeps timm's value. Returns the number of layers set.
+
+    efficientnet_pytorch's b4 (SBI) uses momentum 0.01 (TF's decay 0.99) and eps 1e-3;
+    timm builds momentum 0.1.
+    """
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    for m in layers:
+        if momentum is not None:
+            m.momentum = float(momentum)
+        if eps is not None:
+            m.eps = float(eps)
+    return len(layers)
+
+
+def init_classifier(model: torch.nn.Module, seed: int) -> None:
+    """Re-initialise the new 2-class head with ``nn.Linear``'s default (kaiming uniform,
+    a = sqrt(5): weights and bias within +-1/sqrt(fan_in)), as efficientnet_pytorch leaves
+    SBI's ``_fc``; timm's own head init is about 30x wider. Own generator: deterministic
+    and independent of the global RNG."""
+    head = model.get_classifier()
+    if not isinstance(head, torch.nn.Linear):
+        raise TypeError(f"expected a Linear classifier, got {type(head).__name__}")
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        torch.nn.init.kaiming_uniform_(head.weight, a=5**0.5, generator=g)
+        bound = 1 / head.in_features**0.5
+        head.bias.uniform_(-bound, bound, generator=g)
+
+
+def _create_timm(model_cfg: dict[str, Any], *, allow_download: bool) -> torch.nn.Module:
     name, pretrained = model_cfg["name"], model_cfg["pretrained"]
     # Regularisation of SBI's efficientnet_pytorch b4: dropout 0.4 before the head,
     # drop-connect 0.2 scaled over the blocks (timm: drop_path_rate). Absent = 0 (eval).
@@ -86,18 +129,23 @@ def load_model(path: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
     ckpt = load_checkpoint(path)
     meta = ckpt["meta"]
     model = timm.create_model(meta["model_name"], pretrained=False, num_classes=NUM_CLASSES)
+    # eps changes eval outputs; checkpoints from before it was recorded keep timm's value
+    set_batchnorm(model, meta.get("bn_momentum"), meta.get("bn_eps"))
     model.load_state_dict(plain_state_dict(ckpt["model"]))
     return model.eval(), meta
 
 
 def features_and_logits(model: torch.nn.Module, images: torch.Tensor):
-    """One forward: the pre-classifier features (pooled encoder output) and the logits.
-
-    ``forward_head(..., pre_logits=True)`` is timm's head up to the classifier, so
-    ``classifier(features)`` is exactly ``model(images)``.
+    """One forward: the encoder features E(I; Θ) of Eq. 5-9 (pooled, before the head's
+    dropout) and the logits (dropout, then the classifier), as ``model(images)`` computes
+    them: timm's ``forward_head`` pools, applies dropout, then the classifier.
     """
-    features = model.forward_head(model.forward_features(images), pre_logits=True)
-    return features, model.get_classifier()(features)
+    features = model.global_pool(model.forward_features(images))
+    if model.drop_rate > 0:  # as timm: no dropout call (and no RNG draw) at rate 0
+        dropped = F.dropout(features, p=model.drop_rate, training=model.training)
+    else:
+        dropped = features
+    return features, model.get_classifier()(dropped)
 
 
 def autocast(device: torch.device, precision: str):

@@ -139,7 +139,8 @@ def kmeans_centres(features: torch.Tensor, k: int, seed: int) -> torch.Tensor:
     from sklearn.cluster import KMeans  # imported here: 1.6 s that runs without NRS skip
 
     x = F.normalize(features.double().cpu(), dim=1).numpy()
-    k = min(k, len(x))
+    if len(x) < k:
+        raise ValueError(f"nrs.k = {k} centres from a memory of {len(x)} real features")
     km = KMeans(n_clusters=k, n_init=KMEANS_N_INIT, random_state=seed).fit(x)
     return F.normalize(torch.from_numpy(km.cluster_centers_).float(), dim=1)
 
@@ -147,7 +148,7 @@ def kmeans_centres(features: torch.Tensor, k: int, seed: int) -> torch.Tensor:
 class NRS:
     """The NRS state across epochs: this epoch's memory and the previous epoch's centres."""
 
-    def __init__(self, cfg: dict[str, Any], *, seed: int, reals_per_epoch: int):
+    def __init__(self, cfg: dict[str, Any], *, seed: int, reals_per_epoch: int | None):
         self.cfg = cfg
         self.enabled = bool(cfg["enabled"])
         self.seed = seed
@@ -158,6 +159,12 @@ class NRS:
         if self.enabled:  # resolve now: a missing implementation fails before training
             NRS_FILTERS.get(cfg["filter"])
             NRS_DISTANCES.get(cfg["distance"])
+            memory = min(cfg["k_s"], reals_per_epoch or cfg["k_s"])
+            if cfg["k"] > memory:  # k-means cannot give k centres from fewer points
+                raise ValueError(
+                    f"nrs.k = {cfg['k']} centres > the memory of {memory} real features "
+                    f"(nrs.k_s = {cfg['k_s']}, {reals_per_epoch} reals per epoch)"
+                )
 
     def collects(self, epoch: int) -> bool:
         """Alg. 1 line 18: memory from epochs t >= T_k - 1 (t 1-based)."""

@@ -12,9 +12,11 @@ SIGTERM/SIGUSR1 only set a flag; the loop saves at the next step boundary and le
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,25 @@ def save_state(path: Path, state: dict[str, Any]) -> None:
 
 def load_state(path: Path) -> dict[str, Any] | None:
     return load_checkpoint(path) if path.exists() else None
+
+
+@cache
+def code_fingerprint() -> str:
+    """sha256 of the package's Python sources: a final state is reused only by the code
+    that wrote it (a changed trainer retrains)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def release(state_dir: Path) -> bool:
+    """Delete a run's final state once its model.pt is registered (its first consumer runs);
+    until then a job killed after writing its outputs reruns them without training."""
+    path = Path(state_dir) / "state.pt"
+    if not path.exists():
+        return False
+    path.unlink()
+    log.info("released the final training state %s", path)
+    return True

@@ -3,7 +3,7 @@
 import copy
 
 from adfd.config import load_config
-from adfd.config.estimate import run_seconds
+from adfd.config.estimate import run_seconds, step_cost
 from adfd.config.step_cost import step_seconds_for
 
 
@@ -28,5 +28,8 @@ def test_measured_and_unmeasured_configurations_say_where_the_figure_comes_from(
     )
     exp = copy.deepcopy(config["baseline"])
     exp["train"].update(compiled)
-    secs, steps = run_seconds(exp, config, cost["step_seconds"], cost["step_images"], False)
-    assert secs == steps * 0.113  # no speed-up invented for the unmeasured compile
+    per_step, source = step_cost(exp, cost, measured={})
+    assert "unmeasured, bf16+channels_last figure used" in source
+    secs, steps = run_seconds(exp, config, per_step)
+    images = 2 * exp["train"]["batch_real"]
+    assert secs == steps * 0.113 * images / cost["step_images"]  # no invented compile speed-up

@@ -244,6 +244,7 @@ def test_cancelled_training_job_is_resubmitted_and_resumes(slurm_demo, tmp_path)
     before = {n: (workdir / f"results/train/{run}/{n}").read_bytes()
               for n in ("model.pt", "train_summary.json")}  # fmt: skip
     state = workdir / f"results/train_state/{run}/state.pt"
+    state.unlink()  # the reference's final state (no evaluation released it): retrain
     train_log = workdir / f"logs/train/{run}.log"
     proc = start_snakemake(workdir, model, "-R", model, log=tmp_path / "snakemake.log",
                            overlays=[overlay])  # fmt: skip

@@ -23,7 +23,7 @@ from adfd.train.loop import Trainer, training_samples
 from adfd.train.model import load_model, save_model
 from adfd.train.validate import KeepLast
 
-OPTIM = {"rho": 0.05, "lr": 0.05, "momentum": 0.9, "weight_decay": 1e-4}
+OPTIM = {"rho": 0.05, "lr": 0.05, "momentum": 0.9, "weight_decay": 1e-4, "name": "sam"}
 COMPILE_LIMIT_S = 300  # 2 shared cores; measured ~70-110 s for forward + backward + SAM
 
 

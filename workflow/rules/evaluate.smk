@@ -27,5 +27,7 @@ rule evaluate_run:
     params:
         shards=lambda wc: {ds: shard_dirs(ds, "test", wc.distortion) for ds in DATASETS},
         batch_size=config["evaluation"]["batch_size"],
+        # model.pt is registered now: the run's final training state can go
+        state_dir=lambda wc: f"{STATE_ROOT}/{wc.run}",
     script:
         "../scripts/evaluate_run.py"

@@ -4,9 +4,11 @@ from pathlib import Path
 
 from adfd.evaluate.infer import run_many
 from adfd.logs import log_to
+from adfd.train.state import release
 
 shards = snakemake.params.shards
 with log_to(snakemake.log[0]):
+    release(Path(snakemake.params.state_dir))
     run_many(
         model=Path(snakemake.input.model),
         jobs=[
