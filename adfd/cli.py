@@ -56,7 +56,7 @@ def cmd_plan(args) -> int:
         for rid, refs in shared.items():
             print(f"  {rid}: {', '.join(refs)}")
     if args.estimate:
-        from adfd.config.estimate import estimate
+        from adfd.estimate import estimate
 
         print()
         print(estimate(config, matrix, [args.table] if args.table else None))

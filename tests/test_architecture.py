@@ -7,8 +7,9 @@ Stages run in this order and a stage may import only itself and earlier stages:
 Utilities sit below every stage and import no stage: ``adfd.errors``, ``adfd.logs``,
 ``adfd.provenance``, ``adfd.registry`` and ``adfd.registries``. ``adfd.demo`` builds demo
 datasets: it may use utilities, config and data, and only the command line may import it (no
-stage depends on demo data). ``adfd.cli``, ``workflow/scripts`` and ``bench/`` sit on top and
-may import anything. Imports inside functions count like top-level ones.
+stage depends on demo data). ``adfd.cli``, ``adfd.estimate`` (the cost of a plan, from config,
+datasets and finished runs), ``workflow/scripts`` and ``bench/`` sit on top and may import
+anything. Imports inside functions count like top-level ones.
 
 Modules inside one package must not import each other in a circle either.
 """
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "adfd"
 STAGES = ("config", "data", "synthesis", "train", "evaluate", "report")
 UTILITIES = ("errors", "logs", "provenance", "registry", "registries")
-TOP = ("cli",)
+TOP = ("cli", "estimate")
 
 
 def module_name(path: Path) -> str:

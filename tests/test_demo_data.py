@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import adfd.demo
+import adfd.demo.benchmarks
 from adfd.demo import faces, motion
 
 METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures")
@@ -218,9 +218,9 @@ def test_identities(demo):
         if v["label"]:
             assert len(v["identities"]) >= 2, v["path"]  # swaps are between two people
         if v["dataset"] == "ffpp" and v["split"] == "train":
-            assert set(v["identities"]) <= set(adfd.demo.TRAIN_IDENTITIES)
+            assert set(v["identities"]) <= set(adfd.demo.benchmarks.TRAIN_IDENTITIES)
         if v["split"] == "test":
-            assert set(v["identities"]) <= set(adfd.demo.TEST_IDENTITIES), v["path"]
+            assert set(v["identities"]) <= set(adfd.demo.benchmarks.TEST_IDENTITIES), v["path"]
 
 
 def test_no_face_is_a_clear_error():

@@ -33,6 +33,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from adfd.data.resize import resize_longest
 from adfd.registries import DETECTORS
 
 Box = tuple[float, float, float, float]
@@ -90,18 +91,6 @@ class Detector:
 def build_detector(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
     """Build the backend ``cfg["name"]`` (``cfg = config["preprocess"]["detector"]``)."""
     return DETECTORS.get(cfg["name"])(cfg, allow_download=allow_download)
-
-
-def resize_longest(frame: np.ndarray, max_size: int | None) -> tuple[np.ndarray, float]:
-    """Resize so the longest side is ``max_size`` (up or down, bilinear); return the scale."""
-    if not max_size:
-        return frame, 1.0
-    h, w = frame.shape[:2]
-    scale = max_size / max(h, w)
-    if scale == 1.0:
-        return frame, 1.0
-    size = (round(w * scale), round(h * scale))
-    return cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR), scale
 
 
 def _rescale(face: Face, s: float) -> Face:

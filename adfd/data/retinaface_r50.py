@@ -273,7 +273,7 @@ class R50Runner:
         """Padded normalised ``(S, S, 3)`` float32, ``(pad_x, pad_y)``, frame / resized scale."""
         import cv2
 
-        from adfd.data.detect import resize_longest
+        from adfd.data.resize import resize_longest
 
         image, _ = resize_longest(frame, self.max_size)
         h, w = image.shape[:2]

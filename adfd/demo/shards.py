@@ -26,16 +26,16 @@ def build_ffpp_shards(
 
     ``frames`` overrides preprocess.frames per split (e.g. more training faces).
     """
-    import adfd.demo
     from adfd.data.datasets import list_videos
     from adfd.data.preprocess import run_shard
+    from adfd.demo.benchmarks import build
 
     root = Path(root)
     config = demo_config()
     pre = config["preprocess"]
     data = root / "data"
     if not (data / "demo_summary.json").is_file():
-        adfd.demo.build(data, seed=config["demo"]["seed"])
+        build(data, seed=config["demo"]["seed"])
     ds_cfg = {**config["datasets"]["ffpp"], "root": str(data / "FaceForensics++")}
     out = {}
     for split in splits:

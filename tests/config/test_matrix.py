@@ -159,7 +159,7 @@ def test_schema_enums_match_registries():
     assert exp["nrs"]["properties"]["filter"]["enum"] == list(NRS_FILTERS.declared)
     assert exp["nrs"]["properties"]["distance"]["enum"] == list(NRS_DISTANCES.declared)
     # the schema file names the axis, never its values: a new value is declared once
-    from adfd.config.load import SCHEMA_PATH
+    from adfd.config.schema import SCHEMA_PATH
 
     raw = SCHEMA_PATH.read_text()
     for reg in (MASKS, BLURS, BLENDS, NRS_FILTERS, NRS_DISTANCES):
@@ -169,9 +169,9 @@ def test_schema_enums_match_registries():
 def test_datasets_come_from_one_registry():
     """Every registered dataset is a schema key, a report column and an estimate constant,
     and nothing else is."""
-    from adfd.config.estimate import TEST_VIDEOS, TRAIN_VIDEOS
     from adfd.config.schema import load_schema
     from adfd.data.datasets import KINDS, REGISTRY
+    from adfd.estimate import TEST_VIDEOS, TRAIN_VIDEOS
     from adfd.report.tables import METRIC_NAMES
 
     schema = load_schema()

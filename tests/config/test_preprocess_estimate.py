@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from adfd.config import build_matrix, load_config
-from adfd.config.estimate import PREPROCESS_COST, preprocess_estimate, preprocess_units_cost
+from adfd.estimate import PREPROCESS_COST, preprocess_estimate, preprocess_units_cost
 
 
 @pytest.fixture(scope="module")

