@@ -68,7 +68,7 @@ def test_video_batches_give_the_scores_of_fixed_batches(demo_model, tmp_path):
     assert len(video_batches(faces["video_id"], 64)) > 2
     assert np.array_equal(new, fixed), np.abs(new - fixed).max()
     out = tmp_path / "ffpp.parquet"
-    store = run_many(model=model_path, jobs=[("ffpp", shards, out)], experiment=None,
+    store = run_many(model=model_path, jobs=[("ffpp", shards, out)],
                      run_id="r", distortion="raw", batch_size=64)["ffpp"]  # fmt: skip
     expected = build_store(videos=videos, faces=faces.assign(score=fixed), run_id="r",
                            dataset="ffpp", distortion="raw")  # fmt: skip
