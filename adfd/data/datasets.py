@@ -300,15 +300,22 @@ def _check_cdf_folders(root: Path, folders: list[str]) -> None:
         raise DatasetError("cdf: " + "\n  ".join(problems))
 
 
+def _read_table(name: str, path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A split/label CSV as strings, with the file named when it cannot be read or lacks
+    one of ``columns``."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{name}: {path} is not a readable CSV: {err}") from err
+    if not set(columns) <= set(table.columns):
+        raise DatasetError(f"{name}: {path} needs columns {','.join(columns)}; has {list(table)}")
+    return table
+
+
 def _list_dfdc(root: Path, cfg: dict[str, Any], split: str) -> Scan:
     labels_file = root / "labels.csv"
     _require_file("dfdc", labels_file, "label file (columns filename,label)")
-    try:
-        table = pd.read_csv(labels_file, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DatasetError(f"dfdc: {labels_file} is not a readable CSV: {err}") from err
-    if not {"filename", "label"} <= set(table.columns):
-        raise DatasetError(f"dfdc: {labels_file} needs columns filename,label; has {list(table)}")
+    table = _read_table("dfdc", labels_file, ("filename", "label"))
     entries, missing = [], []
     for n, (filename, label) in enumerate(zip(table["filename"], table["label"], strict=True)):
         line = n + 2  # header is line 1
@@ -403,12 +410,7 @@ def _list_csv(name: str, root: Path, cfg: dict[str, Any], split: str) -> Scan:
     labels ``0``/``real`` or ``1``/``fake``; rows without a split column belong to ``test``."""
     list_file = root / cfg["list"]
     _require_file(name, list_file, "list file (columns path,label[,split]; datasets.<name>.list)")
-    try:
-        table = pd.read_csv(list_file, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DatasetError(f"{name}: {list_file} is not a readable CSV: {err}") from err
-    if not {"path", "label"} <= set(table.columns):
-        raise DatasetError(f"{name}: {list_file} needs columns path,label; has {list(table)}")
+    table = _read_table(name, list_file, ("path", "label"))
     splits = table["split"] if "split" in table else ["test"] * len(table)
     labels = {"0": 0, "real": 0, "1": 1, "fake": 1}
     entries, missing = [], []

@@ -36,6 +36,15 @@ def carphone_path() -> Path:
     return Path(spec.origin).parent / "datasets" / "data" / "carphone_pristine.mp4"
 
 
+def carphone_frame() -> np.ndarray:
+    """The first frame of the carphone clip, RGB."""
+    cap = cv2.VideoCapture(str(carphone_path()))
+    ok, bgr = cap.read()
+    cap.release()
+    assert ok
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
 def shifted_frames(image: np.ndarray, n: int, size: tuple[int, int], step: int = 3):
     """``n`` crops of ``size = (h, w)`` from ``image``, shifted by ``step`` px per frame."""
     h, w = size

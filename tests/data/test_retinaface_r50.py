@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from datamedia import astronaut, carphone_path, grace_hopper
+from datamedia import astronaut, carphone_frame, grace_hopper
 
 from adfd.data import retinaface_r50 as r50
 from adfd.data.detect import DetectorError, build_detector
@@ -38,14 +38,6 @@ KEY_SHAPES = {
     "LandmarkHead.2.conv1x1.bias": (20,),
 }
 LOW = 0.05  # random weights: a low threshold gives a few faces per frame
-
-
-def carphone_frame() -> np.ndarray:
-    cap = cv2.VideoCapture(str(carphone_path()))
-    ok, bgr = cap.read()
-    cap.release()
-    assert ok
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 @pytest.fixture(scope="module")
