@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 import torch
 
+from adfd.train.state import load_state
 from tests.conftest import REPO
 from tests.slurm.conftest import (
     SKIP_REASON,
@@ -274,7 +275,8 @@ def test_cancelled_training_job_is_resubmitted_and_resumes(slurm_demo, tmp_path)
     assert resumed, log_text
     print(f"attempt 2 resumed at epoch {resumed[1]} step {resumed[2]} of {LONG_EPOCHS}")
     assert 2 <= int(resumed[1]) < LONG_EPOCHS
-    assert not state.exists()
+    # the finished state is kept until the model's first evaluation releases it
+    assert load_state(state)["epoch"] == LONG_EPOCHS
     summary = json.loads((workdir / f"results/train/{run}/train_summary.json").read_text())
     assert len(summary["history"]) == LONG_EPOCHS
     # resuming gives the same model as the uninterrupted run
