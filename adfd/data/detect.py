@@ -2,13 +2,13 @@
 
 SBI detects with ternaus RetinaFace-R50 (``resnet50_2020-07-20``): the frame is resized so
 its longest side is 2048 (``LongestMaxSize(2048)``, which also upscales small frames),
-padded to 2048 x 2048, thresholded at confidence 0.7, NMS 0.4, and the faces are sorted by
-box area, largest first. What each backend really does (boxes always come back in
+thresholded at confidence 0.7, NMS 0.4, and the faces are sorted by box area, largest
+first (``argsort(areas)[::-1]``). What each backend really does (boxes always come back in
 input-frame pixels, sorted by area, largest first):
 
 - ``retinaface_r50`` (production): that network and pipeline, re-written in
-  :mod:`adfd.data.retinaface_r50`; the network sees the frame at ``max_size`` on its longest
-  side (up- or down-scaled), padded to a ``max_size`` square. Weights from
+  :mod:`adfd.data.retinaface_r50` after ternaus 0.0.8; the network sees the frame at
+  ``max_size`` on its longest side (up- or down-scaled), not padded. Weights from
   ``model_path``; batched on the GPU with ``device: cuda`` (or ``auto``).
 - ``insightface``: insightface's RetinaFace/SCRFD pack (``buffalo_l`` by default). The frame is
   first resized to ``max_size`` on its longest side, then insightface letterboxes it into a
@@ -72,20 +72,26 @@ class Detector:
             return self.detect_batch([frame])[0]
         image, scale = resize_longest(frame, self.max_size)
         faces = [_rescale(f, 1.0 / scale) for f in self.detect(image) if f.score >= self.threshold]
-        return sorted(faces, key=lambda f: f.area, reverse=True)
+        return by_area(faces)
 
     def detect_batch(self, frames: list[np.ndarray]) -> list[list[Face]]:
         """Faces of each frame; one network batch where the backend supports it."""
         if self.batch is None:
             return [self(frame) for frame in frames]
         return [
-            sorted(
-                (f for f in faces if f.score >= self.threshold),
-                key=lambda f: f.area,
-                reverse=True,
-            )
+            by_area([f for f in faces if f.score >= self.threshold])
             for faces in self.batch(list(frames))
         ]
+
+
+def by_area(faces: list[Face]) -> list[Face]:
+    """Largest box first, as SBI's crop script orders them: ``argsort(areas)[::-1]``.
+
+    numpy's default sort on the areas, reversed, so equal areas come out in the reverse of
+    the detector's order, as they do in SBI.
+    """
+    order = np.argsort(np.array([f.area for f in faces], dtype=np.float64))[::-1]
+    return [faces[i] for i in order]
 
 
 def build_detector(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:

@@ -11,15 +11,18 @@ keys are the same, so the released ternaus weights load unchanged:
 - ``ssh1..3.*``: SSH context modules (3x3 | 5x5 | 7x7 branches, 128 + 64 + 64 channels);
 - ``ClassHead/BboxHead/LandmarkHead.{0,1,2}.conv1x1``: 2 anchors per cell, 2/4/10 outputs.
 
-Pre- and post-processing as the ternaus predictor with ``max_size`` (SBI: 2048):
-``LongestMaxSize(max_size)`` (bilinear, also upscales), ImageNet ``Normalize`` (mean/std x
-255), centred zero padding to ``max_size x max_size``, priors for that square (min sizes
-[[16, 32], [64, 128], [256, 512]], steps [8, 16, 32], variances [0.1, 0.2]), softmax score
-``> threshold`` (0.7), NMS 0.4 (``torchvision.ops.nms``), boxes truncated to integers in the
-padded square, un-padded, scaled back to the frame and truncated again (keypoints likewise),
-boxes that clip to nothing inside the frame dropped. SBI's "no face" answer
-(``[{"bbox": []}]``) is an empty list here. :class:`adfd.data.detect.Detector` sorts the
-faces by box area, largest first, as SBI's crop script does.
+Pre- and post-processing as the ternaus 0.0.8 predictor (``predict_jsons``) with
+``max_size`` (SBI: 2048): albumentations ``LongestMaxSize(max_size)`` (bilinear, also
+upscales) and ``Normalize`` (ImageNet mean/std), the network on the resized frame as it is
+(no padding), priors for that shape (min sizes [[16, 32], [64, 128], [256, 512]], steps
+[8, 16, 32], variances [0.1, 0.2]), softmax score ``> threshold`` (0.7), NMS 0.4
+(``torchvision.ops.nms``), boxes and keypoints scaled back by ``original height / resized
+height``, boxes whose clipped extent inside the frame is empty dropped, boxes (unclipped),
+keypoints and scores rounded to two decimals. ternaus 0.0.7 padded into a ``max_size`` square
+and truncated to integers; 0.0.8, the release SBI's environment installed, does neither
+(docs/fidelity.md P11-1, P11-3; ``tests/preprocess/test_retinaface_reference.py`` runs the
+0.0.8 package itself). SBI's "no face" answer (``[{"bbox": []}]``) is an empty list here.
+:class:`adfd.data.detect.Detector` orders the faces by box area as SBI's crop script does.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255.0
 STD = np.array([0.229, 0.224, 0.225], np.float32) * 255.0
 RANDOM_FACE_BIAS = -8.0  # save_random_weights: keeps random detections few
 RETURN_LAYERS = {"layer2": "0", "layer3": "1", "layer4": "2"}
+ROUNDING_DIGITS = 2  # ternaus 0.0.8 rounds boxes, keypoints and scores
 
 
 def _conv_bn(cin: int, cout: int, k: int, relu: bool) -> nn.Sequential:
@@ -129,26 +133,39 @@ class RetinaFaceR50(nn.Module):
         return loc, conf, land
 
 
-def prior_boxes(size: int) -> torch.Tensor:
-    """(P, 4) ``cx, cy, w, h`` priors of a ``size x size`` input, normalised to [0, 1]."""
+def prior_boxes(height: int, width: int) -> torch.Tensor:
+    """(P, 4) ``cx, cy, w, h`` priors of a ``height x width`` input, normalised per axis.
+
+    Row-major cells of each stride, the two anchor sizes of a cell next to each other; x is
+    normalised by the width and y by the height (ternaus ``priorbox`` for a non-square
+    input), computed in float64 and stored as float32.
+    """
     out = []
     for step, sizes in zip(STEPS, MIN_SIZES, strict=True):
-        n = math.ceil(size / step)
-        centres = (torch.arange(n, dtype=torch.float64) + 0.5) * step / size
-        cy, cx = torch.meshgrid(centres, centres, indexing="ij")
+        rows, cols = math.ceil(height / step), math.ceil(width / step)
+        cy = (torch.arange(rows, dtype=torch.float64) + 0.5) * step / height
+        cx = (torch.arange(cols, dtype=torch.float64) + 0.5) * step / width
+        cy, cx = torch.meshgrid(cy, cx, indexing="ij")
         per_size = [
-            torch.stack([cx, cy, torch.full_like(cx, s / size), torch.full_like(cx, s / size)], -1)
+            torch.stack(
+                [cx, cy, torch.full_like(cx, s / width), torch.full_like(cx, s / height)], -1
+            )
             for s in sizes
-        ]  # row-major cells, then the two anchor sizes of each cell
+        ]
         out.append(torch.stack(per_size, dim=2).reshape(-1, 4))
     return torch.cat(out).float()
 
 
 def decode_boxes(loc: torch.Tensor, priors: torch.Tensor) -> torch.Tensor:
-    """``x0, y0, x1, y1`` (normalised) from box regressions (SSD encoding, variances 0.1/0.2)."""
+    """``x0, y0, x1, y1`` (normalised) from box regressions (SSD encoding, variances 0.1/0.2).
+
+    The same float32 operations in the same order as ternaus ``decode``: centre and size,
+    then ``x0 = cx - w / 2`` and ``x1 = x0 + w``.
+    """
     centre = priors[:, :2] + loc[..., :2] * VARIANCE[0] * priors[:, 2:]
     size = priors[:, 2:] * torch.exp(loc[..., 2:] * VARIANCE[1])
-    return torch.cat([centre - size / 2, centre + size / 2], dim=-1)
+    corner = centre - size / 2
+    return torch.cat([corner, size + corner], dim=-1)
 
 
 def decode_keypoints(land: torch.Tensor, priors: torch.Tensor) -> torch.Tensor:
@@ -248,15 +265,17 @@ def resolve_device(name: str) -> torch.device:
 
 
 class R50Runner:
-    """Batched inference of the ternaus predictor on frames of any size.
+    """Batched inference of the ternaus 0.0.8 predictor (``predict_jsons``) on frames.
 
-    Each frame is resized (longest side ``max_size``), normalised and padded into the same
-    ``max_size x max_size`` square, so frames of any size stack into one tensor.
+    Each frame is resized (longest side ``max_size``) and normalised by albumentations'
+    ``LongestMaxSize`` and ``Normalize``, as the predictor does, and the network runs on it
+    as it is, with priors for that shape: no padding. Frames of one shape (a video's) stack
+    into one batch; frames of other shapes go in batches of their own.
     """
 
     def __init__(
         self,
-        net: RetinaFaceR50,
+        net: nn.Module,
         device: torch.device,
         *,
         max_size: int,
@@ -264,72 +283,80 @@ class R50Runner:
         nms: float,
         batch_size: int,
     ) -> None:
+        import albumentations as A
+
         self.net, self.device = net, device
         self.max_size, self.threshold, self.nms = int(max_size), float(threshold), float(nms)
         self.batch_size = max(1, int(batch_size))
-        self.priors = prior_boxes(self.max_size).to(device)
-
-    def prepare(self, frame: np.ndarray) -> tuple[np.ndarray, tuple[int, int], float]:
-        """Padded normalised ``(S, S, 3)`` float32, ``(pad_x, pad_y)``, frame / resized scale."""
-        import cv2
-
-        from adfd.data.resize import resize_longest
-
-        image, _ = resize_longest(frame, self.max_size)
-        h, w = image.shape[:2]
-        norm = (image.astype(np.float32) - MEAN) / STD
-        pad_y, pad_x = (self.max_size - h) // 2, (self.max_size - w) // 2
-        padded = cv2.copyMakeBorder(
-            norm,
-            pad_y,
-            self.max_size - h - pad_y,
-            pad_x,
-            self.max_size - w - pad_x,
-            cv2.BORDER_CONSTANT,
-            value=0,
+        self.transform = A.Compose(
+            [A.LongestMaxSize(max_size=self.max_size, p=1), A.Normalize(p=1)]
         )
-        return padded, (pad_x, pad_y), max(frame.shape[:2]) / self.max_size
+        self._priors: dict[tuple[int, int], torch.Tensor] = {}
+
+    def priors(self, height: int, width: int) -> torch.Tensor:
+        """Priors of a resized ``height x width`` input, built once per shape."""
+        key = (int(height), int(width))
+        if key not in self._priors:
+            self._priors[key] = prior_boxes(*key).to(self.device)
+        return self._priors[key]
+
+    def prepare(self, frame: np.ndarray) -> np.ndarray:
+        """The resized, normalised ``(h, w, 3)`` float32 image the network sees."""
+        return self.transform(image=frame)["image"]
 
     @torch.inference_mode()
     def __call__(self, frames: list[np.ndarray]) -> list[list[tuple[tuple, float, np.ndarray]]]:
         """Per frame: ``[(box x0,y0,x1,y1, score, kps (5, 2)), ...]`` in frame pixels."""
-        out = []
-        for start in range(0, len(frames), self.batch_size):
-            chunk = frames[start : start + self.batch_size]
-            prepared = [self.prepare(f) for f in chunk]
-            batch = torch.from_numpy(np.stack([p[0] for p in prepared])).permute(0, 3, 1, 2)
-            loc, conf, land = self.net(batch.to(self.device))
-            scores = F.softmax(conf, dim=-1)[..., 1]
-            boxes = decode_boxes(loc, self.priors) * self.max_size
-            kps = decode_keypoints(land, self.priors) * self.max_size
-            for i, (frame, (_, pads, coeff)) in enumerate(zip(chunk, prepared, strict=True)):
-                out.append(self._post(boxes[i], scores[i], kps[i], frame.shape[:2], pads, coeff))
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for i, frame in enumerate(frames):
+            by_shape.setdefault(frame.shape, []).append(i)
+        out: list[list[tuple[tuple, float, np.ndarray]]] = [[] for _ in frames]
+        for indices in by_shape.values():
+            for start in range(0, len(indices), self.batch_size):
+                chunk = indices[start : start + self.batch_size]
+                images = [self.prepare(frames[i]) for i in chunk]
+                height, width = images[0].shape[:2]
+                batch = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
+                loc, conf, land = self.net(batch.to(self.device))
+                scores = F.softmax(conf, dim=-1)[..., 1]
+                priors = self.priors(height, width)
+                scale = torch.tensor([width, height] * 2, device=self.device)
+                boxes = decode_boxes(loc, priors) * scale
+                kps = decode_keypoints(land, priors) * scale[:2]
+                coeff = frames[chunk[0]].shape[0] / height  # ternaus: original / resized height
+                for j, i in enumerate(chunk):
+                    out[i] = self._post(boxes[j], scores[j], kps[j], frames[i].shape[:2], coeff)
         return out
 
-    def _post(self, boxes, scores, kps, shape, pads, coeff):
+    def _post(self, boxes, scores, kps, shape, coeff):
+        """Threshold, NMS, scale back by ``coeff``, drop boxes empty inside the frame, round.
+
+        As ternaus 0.0.8: the box is kept unclipped (clipping only decides whether it is
+        dropped) and boxes, keypoints and scores are rounded to two decimals.
+        """
         from torchvision.ops import nms
 
         keep = torch.where(scores > self.threshold)[0]
         boxes, scores, kps = boxes[keep], scores[keep], kps[keep]
-        order = scores.argsort(descending=True)
-        boxes, scores, kps = boxes[order], scores[order], kps[order]
-        keep = nms(boxes, scores, self.nms)
-        boxes = boxes[keep].int().cpu().numpy().astype(np.float64)  # ternaus: .int() here
+        keep = nms(boxes, scores, self.nms)  # indices by decreasing score
+        boxes = boxes[keep].cpu().numpy()
         scores = scores[keep].cpu().numpy().astype(np.float64)
-        kps = kps[keep].cpu().numpy().astype(np.float64)
-        off = np.array(pads, np.float64)
-        boxes = np.trunc((boxes - np.tile(off, 2)) * coeff)
-        kps = np.trunc((kps - off) * coeff)
+        kps = kps[keep].cpu().numpy().reshape(-1, 10)
+        boxes *= coeff  # float32 arrays, as ternaus scales them
+        kps = kps * coeff
         height, width = shape
         faces = []
-        for box, score, points in zip(boxes, scores, kps, strict=True):
+        for box, score, points in zip(boxes, np.round(scores, ROUNDING_DIGITS), kps, strict=True):
             x0, y0, x1, y1 = box
-            # ternaus drops a box whose clipped extent inside the frame is empty
-            cx0 = min(max(x0, 0), width - 1)
-            cy0 = min(max(y0, 0), height - 1)
-            if cx0 >= min(max(x1, cx0 + 1), width - 1) or cy0 >= min(max(y1, cy0 + 1), height - 1):
+            cx0 = np.clip(x0, 0, width - 1)
+            if cx0 >= np.clip(x1, cx0 + 1, width - 1):
                 continue
-            faces.append(((float(x0), float(y0), float(x1), float(y1)), float(score), points))
+            cy0 = np.clip(y0, 0, height - 1)
+            if cy0 >= np.clip(y1, cy0 + 1, height - 1):
+                continue
+            rounded = np.round(box.astype(np.float64), ROUNDING_DIGITS)
+            points = np.round(points.astype(np.float64), ROUNDING_DIGITS).reshape(5, 2)
+            faces.append((tuple(float(v) for v in rounded), float(score), points))
         return faces
 
 

@@ -74,8 +74,8 @@ def test_random_weights_are_seeded(tmp_path):
     assert a.read_bytes() == b.read_bytes() != c.read_bytes()
 
 
-def test_small_frame_is_upscaled_and_padded_to_max_size(weights):
-    """176x144 -> 2048x1676 (LongestMaxSize upscales), centred in a 2048 square."""
+def test_small_frame_is_upscaled_not_padded(weights):
+    """176x144 -> 2048x1676 (LongestMaxSize upscales); the network sees it as it is."""
     seen = {}
 
     class Seen(Exception):
@@ -95,17 +95,21 @@ def test_small_frame_is_upscaled_and_padded_to_max_size(weights):
         runner([carphone_frame()])
     handle.remove()
     x = seen["x"]
-    assert x.shape == (1, 3, 2048, 2048)
-    rows = (x[0].abs().sum(dim=(0, 2)) > 0).nonzero().flatten()
-    cols = (x[0].abs().sum(dim=(0, 1)) > 0).nonzero().flatten()
-    pad_y = (2048 - round(144 * 2048 / 176)) // 2  # 1676 rows of image, 186 above
-    assert rows.min().item() == pad_y and rows.max().item() == pad_y + 1676 - 1
-    assert cols.min().item() == 0 and cols.max().item() == 2047
+    assert x.shape == (1, 3, round(144 * 2048 / 176), 2048) == (1, 3, 1676, 2048)
     # ImageNet normalisation of the pixels: compare one pixel with the resized frame
     resized = cv2.resize(carphone_frame(), (2048, 1676), interpolation=cv2.INTER_LINEAR)
     expect = (resized[500, 700].astype(np.float32) - r50.MEAN) / r50.STD
-    assert np.allclose(x[0, :, pad_y + 500, 700].numpy(), expect, atol=1e-5)
-    assert len(runner.priors) == 2 * (256**2 + 128**2 + 64**2) == 172_032
+    assert np.allclose(x[0, :, 500, 700].numpy(), expect, atol=1e-5)
+    # priors for that shape: ceil(1676 / s) x ceil(2048 / s) cells, two anchors each
+    cells = sum(-(-1676 // s) * -(-2048 // s) for s in r50.STEPS)
+    assert len(runner.priors(1676, 2048)) == 2 * cells == 2 * (210 * 256 + 105 * 128 + 53 * 64)
+
+
+def test_priors_are_normalised_per_axis():
+    priors = r50.prior_boxes(16, 32)  # stride 8: 2 rows x 4 columns, two anchor sizes
+    first = priors[: 2 * 8].reshape(2, 4, 2, 4)
+    assert torch.allclose(first[0, 1, 0], torch.tensor([12 / 32, 4 / 16, 16 / 32, 16 / 16]))
+    assert torch.allclose(first[1, 3, 1], torch.tensor([28 / 32, 12 / 16, 32 / 32, 32 / 16]))
 
 
 @pytest.mark.parametrize("image", [astronaut, grace_hopper, carphone_frame])
@@ -119,8 +123,9 @@ def test_faces_on_real_frames_are_in_frame_pixels_and_sorted(weights, image):
         x0, y0, x1, y1 = face.box
         assert x0 < x1 and y0 < y1
         assert x0 < w - 1 and y0 < h - 1 and x1 > 0 and y1 > 0  # overlaps the frame
-        assert all(float(v).is_integer() for v in face.box)  # ternaus truncates to int
-        assert face.kps.shape == (5, 2) and np.all(face.kps == np.trunc(face.kps))
+        assert all(round(v, 2) == v for v in face.box)  # ternaus 0.0.8 rounds to 2 decimals
+        assert face.kps.shape == (5, 2) and np.array_equal(face.kps, np.round(face.kps, 2))
+        assert round(face.score, 2) == face.score
         assert face.score > LOW
     areas = [f.area for f in faces]
     assert areas == sorted(areas, reverse=True)
@@ -128,23 +133,31 @@ def test_faces_on_real_frames_are_in_frame_pixels_and_sorted(weights, image):
     assert len(build(weights, max_size=320)(frame)) <= len(faces)
 
 
-def test_boxes_scale_back_through_padding():
-    """A box in the padded network square maps to frame pixels as ternaus does."""
+def test_boxes_scale_back_and_round_as_ternaus():
+    """A box in the resized frame maps to frame pixels by original / resized height."""
     runner = r50.R50Runner(
         torch.nn.Identity(), torch.device("cpu"), max_size=200, threshold=0.5, nms=0.4,
         batch_size=1,
     )  # fmt: skip
-    # frame 100 (h) x 50 (w) -> 200 x 100, padded by 50 px left and right; coeff 0.5
-    box = torch.tensor([[60.0, 20.7, 130.0, 180.0], [0.0, 0.0, 10.0, 10.0], [160.0, 0, 170, 9]])
-    kps = torch.tensor([[[70.0, 40.0]] * 5, [[1.0, 1.0]] * 5, [[165.0, 5.0]] * 5])
-    scores = torch.tensor([0.9, 0.8, 0.7])
-    faces = runner._post(box, scores, kps, (100, 50), (50, 0), 0.5)
+    # frame 100 (h) x 50 (w) -> 200 x 100; coeff 0.5
+    box = torch.tensor([[10.0, 20.7, 80.0, 180.0], [-50.0, 0.0, -40.0, 10.0], [110, 0, 120, 9]])
+    kps = torch.tensor([[[20.013, 40.0]] * 5, [[1.0, 1.0]] * 5, [[115.0, 5.0]] * 5])
+    scores = torch.tensor([0.912345, 0.8, 0.7])
+    faces = runner._post(box, scores, kps, (100, 50), 0.5)
     (x0, y0, x1, y1), score, points = faces[0]
-    assert (x0, y0, x1, y1) == (5.0, 10.0, 40.0, 90.0) and score == pytest.approx(0.9)
-    assert np.array_equal(points, np.full((5, 2), [10.0, 20.0]))
+    assert (x0, y0, x1, y1) == (5.0, 10.35, 40.0, 90.0) and score == 0.91
+    assert np.array_equal(points, np.full((5, 2), [10.01, 20.0]))
     # As ternaus: a box left of the frame is kept unclipped (its clipped extent is not
     # empty); one right of it clips to nothing (x0 = x1 = w - 1) and is dropped.
     assert len(faces) == 2 and faces[1][0] == (-25.0, 0.0, -20.0, 5.0)
+
+
+def test_equal_areas_keep_sbis_order():
+    """SBI orders faces with ``argsort(areas)[::-1]``: equal areas come out reversed."""
+    from adfd.data.detect import Face, by_area
+
+    faces = [Face((0, 0, 10, 10), 0.9), Face((0, 0, 20, 20), 0.8), Face((5, 5, 15, 15), 0.7)]
+    assert [f.score for f in by_area(faces)] == [0.8, 0.7, 0.9]
 
 
 def test_batch_equals_one_by_one(weights):
