@@ -156,7 +156,7 @@ def bench_train(args, device, samples, key) -> dict:
     exp = experiment_for(args, **options)
     torch.manual_seed(0)
     dataset = PairDataset(samples, exp, 5)
-    images, labels = collate_pairs([dataset[i] for i in range(args.batch_real)])
+    images, labels, _ = collate_pairs([dataset[i] for i in range(args.batch_real)])
     reset_peak(device)
     t_build = time.perf_counter()
     trainer = Trainer(exp, 5, dataset, KeepLast(), device, False)
@@ -289,7 +289,7 @@ def bench_loader(args, samples, workers: int) -> dict:
         num_workers=workers, collate_fn=collate_pairs, worker_init_fn=ignore_stop_signals,
     )  # fmt: skip
     n, t0 = 0, None
-    for i, (images, _) in enumerate(loader):
+    for i, (images, *_) in enumerate(loader):
         if i == 1:  # the first batch pays for worker start-up
             t0 = time.perf_counter()
         elif i > 1:

@@ -94,6 +94,11 @@ INERT_RULES: list[InertRule] = [
         "pair augmentation disabled",
     ),
     (lambda c: True, "train.workers", "per-sample generators make results worker-independent"),
+    (
+        lambda c: True,
+        "train.max_redraw_fraction",
+        "a failure allowance: a run that finishes trained on the same draws whatever its value",
+    ),
     (lambda c: c["optim"]["name"] != "sam", "optim.rho", "rho is SAM's radius; plain SGD"),
     *[
         (lambda c: True, f"train.{k}", f"train.{k}: same maths and random stream, faster kernels")

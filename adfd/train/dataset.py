@@ -3,11 +3,17 @@
 Every item draws from its own generator ``default_rng([seed, epoch, index])``, so the
 pseudo-fakes do not depend on the number of loader workers, on their scheduling, or on
 where a resumed run restarts.
+
+A sample whose synthesis raises (e.g. a landmark/detector pair whose box lies outside the
+landmark crop) is replaced by another one drawn from ``default_rng([seed, epoch, index,
+attempt])``: the same replacement on every rerun, and the failure travels with the item
+(``Item.redraws``) to the loop, which counts it per epoch and fails the run above
+``train.max_redraw_fraction`` (SBI redraws with its global RNG, silently and without limit).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -19,6 +25,27 @@ from adfd.synthesis import make_training_pair
 def to_tensor(image: np.ndarray) -> torch.Tensor:
     """(H, W, 3) uint8 RGB -> (3, H, W) float32 in [0, 1] (no mean/std, as SBI)."""
     return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
+
+
+MAX_ATTEMPTS = 20  # redraws of one item before the batch fails (every sample broken)
+
+
+class Redraw(NamedTuple):
+    """A sample whose synthesis raised, and the error (type: message)."""
+
+    sample: str
+    error: str
+
+
+class Item(NamedTuple):
+    real: torch.Tensor
+    fake: torch.Tensor
+    redraws: tuple[Redraw, ...] = ()
+
+
+def sample_name(sample: dict[str, Any]) -> str:
+    """The stored face a sample reads (shard frame file)."""
+    return str(sample["frame_path"])
 
 
 class PairDataset(torch.utils.data.Dataset):
@@ -47,9 +74,25 @@ class PairDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> Item:
+        redraws: list[Redraw] = []
+        current, rng = index, np.random.default_rng([self.seed, self.epoch, index])
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                real, fake = self.pair(current, rng)
+                return Item(real, fake, tuple(redraws))
+            except Exception as err:  # any synthesis failure: redraw, counted by the loop
+                redraws.append(Redraw(sample_name(self.samples[current]), _describe(err)))
+            rng = np.random.default_rng([self.seed, self.epoch, index, attempt])
+            current = int(rng.integers(len(self.samples)))
+        raise RuntimeError(
+            f"training item {index}: {MAX_ATTEMPTS} samples in a row failed synthesis: "
+            + "; ".join(f"{r.sample}: {r.error}" for r in redraws[:5])
+        )
+
+    def pair(self, index: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """Real and pseudo-fake tensors of sample ``index`` (may raise)."""
         sample = self.samples[index]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
         pair = make_training_pair(
             read_rgb(sample["frame_path"]),
             sample["landmarks"],
@@ -62,10 +105,23 @@ class PairDataset(torch.utils.data.Dataset):
         return to_tensor(pair.real), to_tensor(pair.fake)
 
 
-def collate_pairs(batch):
-    """[(real, fake)] -> images (2n, 3, S, S) as reals then fakes, labels [0]*n + [1]*n."""
-    reals = torch.stack([b[0] for b in batch])
-    fakes = torch.stack([b[1] for b in batch])
+def _describe(err: Exception) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+class Batch(NamedTuple):
+    """``images`` (2n, 3, S, S): reals then fakes; ``labels`` [0]*n + [1]*n; the batch's
+    replaced samples."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    redraws: tuple[Redraw, ...] = ()
+
+
+def collate_pairs(batch: list[Item]) -> Batch:
+    """[Item] -> Batch (reals first, then their pseudo-fakes)."""
+    reals = torch.stack([b.real for b in batch])
+    fakes = torch.stack([b.fake for b in batch])
     n = len(batch)
     labels = torch.cat([torch.zeros(n, dtype=torch.long), torch.ones(n, dtype=torch.long)])
-    return torch.cat([reals, fakes]), labels
+    return Batch(torch.cat([reals, fakes]), labels, tuple(r for b in batch for r in b.redraws))

@@ -93,7 +93,8 @@ def _strict_dynamo() -> None:
 
 
 class Prefetcher:
-    """Iterate ``(images, labels)`` batches already on ``device`` (and in ``memory_format``).
+    """Iterate ``(images, labels, ...)`` batches already on ``device`` (and in
+    ``memory_format``); what follows the labels (the batch's redraws) passes through.
 
     CUDA: batch ``i + 1`` is copied on a side stream while step ``i`` runs; the compute
     stream waits for that copy only when it uses the batch. Other devices: each batch is
@@ -105,12 +106,12 @@ class Prefetcher:
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
 
     def _move(self, batch):
-        images, labels = batch
+        images, labels, *rest = batch
         images = images.to(self.device, non_blocking=True)
         labels = labels.to(self.device, non_blocking=True)
         if self.memory_format is not None:
             images = images.contiguous(memory_format=self.memory_format)
-        return images, labels
+        return images, labels, *rest
 
     def __len__(self) -> int:
         return len(self.loader)
@@ -123,12 +124,12 @@ class Prefetcher:
         it = iter(self.loader)
         nxt = self._start(it)
         while nxt is not None:
-            images, labels = nxt
+            images, labels, *rest = nxt
             torch.cuda.current_stream(self.device).wait_stream(self.stream)
             images.record_stream(torch.cuda.current_stream(self.device))
             labels.record_stream(torch.cuda.current_stream(self.device))
             nxt = self._start(it)
-            yield images, labels
+            yield images, labels, *rest
 
     def _start(self, it):
         try:

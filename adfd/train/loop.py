@@ -68,6 +68,9 @@ class Trainer:
             linear_decay(self.epochs, experiment["schedule"]["start_decay"]),
         )
         self.nrs = NRS(experiment["nrs"], seed=seed, reals_per_epoch=self.steps * self.batch)
+        # replaced samples allowed per epoch before the run fails (train.max_redraw_fraction)
+        self.max_redraws = int(cfg["max_redraw_fraction"] * self.steps * self.batch)
+        self.redrawn: list[list[str]] = []  # this epoch's [sample, error] pairs
         self.epoch, self.step, self.history = 0, 0, []  # epoch: finished epochs (0-based next)
         self.stats = new_stats()
         self.steps_run = 0  # optimisation steps run by this process (not saved)
@@ -98,6 +101,7 @@ class Trainer:
             "policy": self.policy.state_dict(),
             "stats": self.stats,
             "history": json.dumps(self.history),
+            "redrawn": json.dumps(self.redrawn),
             "code": st.code_fingerprint(),
         }
 
@@ -112,6 +116,7 @@ class Trainer:
         self.stats = {**new_stats(), **state["stats"]}
         self.acc = self._device_acc()
         self.history = json.loads(state["history"])
+        self.redrawn = json.loads(state.get("redrawn", "[]"))  # states saved before redraws
 
     # -- one epoch -----------------------------------------------------------------------
     def loader(self, epoch: int, start_step: int, workers: int):
@@ -172,8 +177,9 @@ class Trainer:
             loader = fast.Prefetcher(loader, self.device, layout)
         bar = _progress(loader, epoch, self.epochs, self.step)
         t_fetch, first = time.perf_counter(), True
-        for images, labels in bar:
+        for images, labels, redraws in bar:
             self.stats["wait"] += time.perf_counter() - t_fetch
+            self.count_redraws(redraws, epoch)
             t_step = time.perf_counter()
             reals = torch.arange(self.batch)  # collate_pairs: reals first
             if not self.prefetch:
@@ -204,8 +210,24 @@ class Trainer:
         with autocast(self.device, self.precision):
             self.policy.update(epoch + 1, self.model)
         self.history.append(self.epoch_record(epoch))
-        self.epoch, self.step, self.stats = epoch + 1, 0, new_stats()
+        self.epoch, self.step, self.stats, self.redrawn = epoch + 1, 0, new_stats(), []
         self.acc = self._device_acc()
+
+    def count_redraws(self, redraws, epoch: int) -> None:
+        """Keep the batch's replaced samples; fail above the epoch's allowance."""
+        if not redraws:
+            return
+        self.redrawn.extend([r.sample, r.error] for r in redraws)
+        for sample, error in redraws:
+            log.warning("epoch %d: sample %s failed synthesis (%s): redrawn", epoch + 1,
+                        sample, error)  # fmt: skip
+        if len(self.redrawn) > self.max_redraws:
+            listed = "; ".join(f"{s} ({e})" for s, e in self.redrawn[:10])
+            raise RuntimeError(
+                f"epoch {epoch + 1}: {len(self.redrawn)} samples failed synthesis, more than "
+                f"train.max_redraw_fraction allows ({self.max_redraws} of "
+                f"{self.steps * self.batch} per epoch): {listed}"
+            )
 
     def epoch_record(self, epoch: int) -> dict[str, Any]:
         s = self.stats
@@ -220,16 +242,19 @@ class Trainer:
             "nrs_mean_weight": s["fake_weight_sum"] / s["fakes"] if s["fakes"] else None,
             # loop wall time per step (loader wait + step), first step of the epoch excluded
             "step_seconds": s["timed_s"] / s["timed_steps"] if s["timed_steps"] else None,
+            # samples whose synthesis raised, replaced by a seeded redraw
+            "redraws": len(self.redrawn),
+            "redrawn_samples": sorted({sample for sample, _ in self.redrawn}),
         }
         if getattr(self.policy, "last_auc", None) is not None:
             record["val_auc"] = self.policy.last_auc
         log.info(
             "epoch %d/%d loss %.4f lr %.2e %.1f img/s loader wait %.0f%% nrs noise %s "
-            "mean weight %s%s", record["epoch"], self.epochs, record["loss"], record["lr"],
-            record["images_per_s"], 100 * record["loader_wait_share"],
+            "mean weight %s redrawn %d%s", record["epoch"], self.epochs, record["loss"],
+            record["lr"], record["images_per_s"], 100 * record["loader_wait_share"],
             "-" if record["nrs_noise"] is None else record["nrs_noise"],
             "-" if record["nrs_mean_weight"] is None else f"{record['nrs_mean_weight']:.4f}",
-            f" val AUC {record['val_auc']:.4f}" if "val_auc" in record else "",
+            record["redraws"], f" val AUC {record['val_auc']:.4f}" if "val_auc" in record else "",
         )  # fmt: skip
         return record
 
@@ -387,6 +412,8 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
         "max_steps": cfg_train.get("max_steps"),
         "device": device_info(trainer.device),
         "step_seconds": _median([h.get("step_seconds") for h in trainer.history]),
+        "redraws": sum(h.get("redraws", 0) for h in trainer.history),
+        "max_redraw_fraction": cfg_train["max_redraw_fraction"],
         "steps_run": trainer.steps_run,  # by the process that wrote these outputs
         "provenance": {**provenance, "environment": environment()},
     }

@@ -10,6 +10,7 @@ Never test data.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,9 @@ class BestVal:
         return {"policy": "best_val", "epoch": self.epoch, "val_auc": float(self.auc)}
 
 
+log = logging.getLogger(__name__)
+
+
 def sbi_validation(
     samples: list[dict[str, Any]],
     experiment: dict[str, Any],
@@ -110,12 +114,15 @@ def sbi_validation(
         )
         was_training = model.training
         model.eval()
-        scores, labels = [], []
-        for images, y in loader:
+        scores, labels, redrawn = [], [], 0
+        for images, y, redraws in loader:
             logits = model(images.to(device)).float()
             scores.append(torch.softmax(logits, dim=1)[:, 1].cpu().numpy())
             labels.append(y.numpy())
+            redrawn += len(redraws)
         model.train(was_training)
+        if redrawn:
+            log.warning("validation: %d samples failed synthesis and were redrawn", redrawn)
         from sklearn.metrics import roc_auc_score  # here: ~1 s of import for runs without val
 
         return float(roc_auc_score(np.concatenate(labels), np.concatenate(scores)))

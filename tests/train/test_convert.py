@@ -5,6 +5,9 @@ from __future__ import annotations
 import pickle
 
 import cv2
+
+# The reference itself (requirements-nodeps.txt): a missing package fails these tests.
+import efficientnet_pytorch
 import numpy as np
 import pytest
 import skimage.data
@@ -12,8 +15,6 @@ import torch
 
 from adfd.train.convert import convert_checkpoint
 from adfd.train.model import load_checkpoint, load_model
-
-efficientnet_pytorch = pytest.importorskip("efficientnet_pytorch")
 
 
 class Custom:  # a pickled custom object: torch.load(weights_only=True) must refuse it

@@ -190,7 +190,7 @@ def test_training_step_never_reads_device_values(tmp_path, shards, tiny_experime
     _epoch(trainer, tmp_path)  # epoch 1 fills the NRS memory; epoch 2 weighs
     trainer.nrs.start_epoch(2)
     assert trainer.nrs.weighs(2) and trainer.nrs.collects(2)
-    images, labels = next(iter(trainer.loader(1, 0, 0)))
+    images, labels, _ = next(iter(trainer.loader(1, 0, 0)))
     positions = torch.arange(trainer.batch)
     calls = []
 

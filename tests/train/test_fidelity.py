@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 
+# The reference itself (requirements-nodeps.txt): a missing package fails these tests.
+import efficientnet_pytorch
 import numpy as np
 import pytest
 import scipy.stats
@@ -14,8 +16,6 @@ import torch
 
 from adfd.config import load_config
 from adfd.train.model import create_model, features_and_logits, load_model, save_model
-
-efficientnet_pytorch = pytest.importorskip("efficientnet_pytorch")
 
 
 @pytest.fixture(scope="module")

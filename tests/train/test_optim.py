@@ -35,7 +35,7 @@ def test_optimiser_name_is_honoured(shards, tiny_experiment, name, passes):
     expected = copy.deepcopy(trainer.model)  # the same step by hand
     calls = []
     trainer.model.conv_stem.register_forward_hook(lambda *_: calls.append(1))  # encoder passes
-    images, labels = _batch(trainer.dataset, 4)
+    images, labels, _ = _batch(trainer.dataset, 4)
     rng = torch.get_rng_state()
     trainer.train_step(images, labels, torch.arange(4))
     print(f"optim.name {name}: {len(calls)} forward pass(es) per step")
