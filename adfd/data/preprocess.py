@@ -10,7 +10,9 @@ training and test crop of it, both flips) as PNG or raw NPY (``adfd.data.images`
 full frame: a fraction of the disk and of the loader's decode, the same pixels for every
 crop. Unlike the reference scripts, a bad video never stops the shard: it is recorded with
 a status and the error message (docs/sbi-recipe.md §7), and the shard is written atomically (temp
-dir, then rename).
+dir, then rename). A frame whose detection, landmarks or crop raises (e.g. a detector box
+entirely outside the frame, which ternaus keeps) loses only that frame, as in SBI's scripts:
+counted per video (``frames_failed``, first messages in ``frame_errors``) and in yield.md.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ VIDEO_SCHEMA = pa.schema(
         ("frames_landmarks_iou0", pa.int64()),
         ("frames_hog_without_detector", pa.int64()),
         ("frames_dropped_by_selection", pa.int64()),
+        ("frames_failed", pa.int64()),
+        ("frame_errors", pa.string()),
         ("status", pa.string()),
         ("error", pa.string()),
     ]
@@ -80,8 +84,10 @@ FACE_SCHEMA = pa.schema(
         ("crop_y0", pa.int64()),
     ]
 )
-# Errors one video may raise while decoding, distorting, detecting or writing; recorded.
+# Errors one frame or video may raise while decoding, distorting, detecting or writing;
+# recorded. A frame that raises is lost (SBI's scripts skip it); the video keeps the rest.
 VIDEO_ERRORS = (cv2.error, RuntimeError, ValueError, OSError, IndexError, TypeError)
+MAX_FRAME_ERRORS = 3  # messages kept per video in videos.parquet (all are counted)
 PACKAGES = (
     "numpy",
     "opencv-python-headless",
@@ -212,6 +218,8 @@ def _process_video(
         "frames_landmarks_iou0": 0,
         "frames_hog_without_detector": 0,
         "frames_dropped_by_selection": 0,
+        "frames_failed": 0,
+        "frame_errors": "",
         "status": "ok",
         "error": "",
     }
@@ -236,39 +244,82 @@ def _process_video(
             info.frames_sampled,
             info.frame_count,
         )
+    failed: dict[int, str] = {}  # frame index -> error of the frames lost
     try:
-        found = _detect_video(frames, detector, predictor, distort)
+        found = _detect_video(entry.video_id, frames, detector, predictor, distort, store, failed)
         chosen = _choose_frames(found, keep, predictor is not None, row)
         rows: list[dict[str, Any]] = []
         for idx in chosen:
             image, faces, marks = found[idx]
-            rows += _write_faces(entry.video_id, idx, image, faces, marks, shard_dir, store)
-    except VIDEO_ERRORS as err:
+            try:
+                rows += _write_faces(entry.video_id, idx, image, faces, marks, shard_dir, store)
+            except VIDEO_ERRORS as err:
+                _lose_frame(entry.video_id, idx, err, failed)
+                for path in (shard_dir / "frames" / entry.video_id).glob(f"{idx:04d}_*"):
+                    path.unlink()
+    except VIDEO_ERRORS as err:  # not one frame's: the video is recorded as failed
         log.warning("%s: %s: %s", entry.video_id, type(err).__name__, err)
         row.update(status="error", error=f"{type(err).__name__}: {err}", frames_with_face=0)
         shutil.rmtree(shard_dir / "frames" / entry.video_id, ignore_errors=True)
         return row, []
+    row["frames_failed"] = len(failed)
+    row["frame_errors"] = "; ".join(
+        f"frame {i}: {failed[i]}" for i in sorted(failed)[:MAX_FRAME_ERRORS]
+    )
     row["frames_with_face"] = len({r["frame_idx"] for r in rows})
     row["frames_with_landmarks"] = len({r["frame_idx"] for r in rows if r["landmarks"]})
-    if not rows:
+    if not rows and failed and len(failed) == len(frames):
+        row.update(status="error", error=f"every frame failed: {row['frame_errors']}")
+    elif not rows:
         row["status"] = "no_face"
     return row, rows
 
 
-def _detect_video(frames, detector, predictor, distort) -> dict[int, tuple]:
-    """``{frame index: (frame, faces, FrameLandmarks | None)}``; detection in one batch."""
+def _lose_frame(video_id: str, idx: int, err: Exception, failed: dict[int, str]) -> None:
+    failed[idx] = f"{type(err).__name__}: {err}"
+    log.warning("%s: frame %d lost: %s", video_id, idx, failed[idx])
+
+
+def _detect_video(video_id, frames, detector, predictor, distort, store, failed):
+    """``{frame index: (frame, faces, FrameLandmarks | None)}`` of the frames that did not
+    raise (those go to ``failed``); detection in one batch, frame by frame if it raises."""
     order = sorted(frames)
     images = [distort(frames[i]) if distort is not None else frames[i] for i in order]
+    try:
+        detected = detector.detect_batch(images)
+    except VIDEO_ERRORS:  # find the frame(s) that raise; the others keep their faces
+        detected = []
+        for idx, image in zip(order, images, strict=True):
+            try:
+                detected.append(detector.detect_batch([image])[0])
+            except VIDEO_ERRORS as err:
+                _lose_frame(video_id, idx, err, failed)
+                detected.append(None)
     found = {}
-    for idx, image, faces in zip(order, images, detector.detect_batch(images), strict=True):
-        marks = None if predictor is None else predictor(image, [f.box for f in faces])
-        if predictor is not None and not faces and predictor.box == "dlib_hog":
-            # SBI saves such a frame from its dlib script, so it is a selection candidate,
-            # but it has no detector box and cannot be used for training.
-            if predictor.hog_landmarks(image) is not None:
-                marks = FrameLandmarks([], "hog_only")
-        found[idx] = (image, faces, marks)
+    for idx, image, faces in zip(order, images, detected, strict=True):
+        if faces is None:
+            continue
+        try:
+            found[idx] = _frame_landmarks(image, faces, predictor, store[0])
+        except VIDEO_ERRORS as err:
+            _lose_frame(video_id, idx, err, failed)
     return found
+
+
+def _frame_landmarks(image, faces, predictor, context_margin) -> tuple:
+    """``(frame, faces, FrameLandmarks | None)``; raises when a face's crop window is empty
+    (a box outside the frame), before the frame becomes a selection candidate."""
+    marks = None if predictor is None else predictor(image, [f.box for f in faces])
+    if predictor is not None and not faces and predictor.box == "dlib_hog":
+        # SBI saves such a frame from its dlib script, so it is a selection candidate,
+        # but it has no detector box and cannot be used for training.
+        if predictor.hog_landmarks(image) is not None:
+            marks = FrameLandmarks([], "hog_only")
+    height, width = image.shape[:2]
+    for face_idx, face in enumerate(faces):
+        points = None if marks is None else marks.points[face_idx]
+        context_window(points, face.box, context_margin, height, width)
+    return image, faces, marks
 
 
 def _choose_frames(found, keep, with_landmarks, row) -> list[int]:

@@ -27,6 +27,7 @@ LANDMARK_COUNTS = (
     ("paired_iou0", "frames_landmarks_iou0"),
     ("hog_without_detector", "frames_hog_without_detector"),
     ("dropped_by_selection", "frames_dropped_by_selection"),
+    ("failed", "frames_failed"),
 )
 MAX_LISTED = 20  # video ids printed per list in the Markdown (the JSON has them all)
 SMALL_FACE_RATIO = 0.5  # SBI protocol: faces below half the largest are dropped
@@ -115,6 +116,7 @@ def summarize_yield(dirs: Iterable[str | Path], manifest: Path | None = None) ->
         "videos_some_frames_without_face": sorted(partial["video_id"]),
         "videos_unreadable": _errors(videos[videos.status == "unreadable"]),
         "videos_error": _errors(videos[videos.status == "error"]),
+        "videos_frames_failed": _frame_errors(videos),
     }
 
 
@@ -134,6 +136,19 @@ def _errors(rows: pd.DataFrame) -> list[dict[str, str]]:
     return [
         {"video_id": v, "error": e}
         for v, e in sorted(zip(rows["video_id"], rows["error"], strict=True))
+    ]
+
+
+def _frame_errors(videos: pd.DataFrame) -> list[dict[str, Any]]:
+    """Videos that lost frames to an error (the video itself kept), with the messages."""
+    if "frames_failed" not in videos:  # shards written before the counter existed
+        return []
+    rows = videos[(videos["frames_failed"] > 0) & (videos["status"] != "error")]
+    return [
+        {"video_id": v, "frames": int(n), "error": e}
+        for v, n, e in sorted(
+            zip(rows["video_id"], rows["frames_failed"], rows["frame_errors"], strict=True)
+        )
     ]
 
 
@@ -182,6 +197,14 @@ def format_yield(summary: dict[str, Any], title: str = "") -> str:
             "evenly spaced frame selection.",
             "",
         ]
+    lost = s.get("videos_frames_failed") or []
+    lines += [
+        f"Frames lost to an error in detection, landmarks or crop (the frame dropped, the "
+        f"video kept): {(s.get('landmark_frames') or {}).get('failed', 0)} in "
+        f"{len(lost)} videos" + (":" if lost else "."),
+        *[f"  - {r['video_id']}: {r['frames']} ({r['error']})" for r in lost[:MAX_LISTED]],
+        "",
+    ]
     lines += [
         f"Faces: {fa['total']} ({fa['per_frame_mean']} per frame with a face, at most "
         f"{fa['per_frame_max']}); frames by faces: "

