@@ -204,7 +204,7 @@ def bench_eval(args, device, shards) -> list[dict]:
 
     rows = []
     torch.manual_seed(0)
-    net = create_model({"name": args.model, "pretrained": None}).to(device).eval()
+    net = create_model(experiment_for(args)["model"]).to(device).eval()
     x = torch.rand(args.eval_batch, 3, args.size, args.size, device=device)
     for precision, layout in (("fp32", None), ("bf16", torch.channels_last)):
         model, inp = net, x

@@ -36,11 +36,12 @@ def load_shards(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Concatenate ``videos.parquet`` and ``faces.parquet`` of every shard directory.
 
-    ``frame_file`` becomes an absolute path (the face's stored context crop, or the full
-    frame in shards written before context crops, whose ``crop_x0, crop_y0`` are then 0);
-    a ``shard`` column names the source directory. ``margin``: the largest box-crop
-    margin the caller will cut; a shard whose faces were stored with a smaller
-    ``preprocess.context_margin`` raises :class:`ShardError` (its crops would be clipped).
+    ``frame_file`` becomes an absolute path (the face's stored context crop at
+    ``crop_x0, crop_y0`` in its frame; a shard without these columns is refused, naming its
+    faces.parquet); a ``shard`` column names the source directory. ``margin``: the largest
+    box-crop margin the caller will cut; a shard whose faces were stored with a smaller
+    ``preprocess.context_margin``, or whose meta.json does not say, raises
+    :class:`ShardError` (its crops could be clipped).
     Each video row also carries the shard's preprocessing provenance from ``meta.json``
     (:data:`PROVENANCE_COLUMNS`: detector name and model, landmark model name and file;
     ``""`` where the shard has no meta.json, ``"none"`` for landmarks switched off).
@@ -57,9 +58,12 @@ def load_shards(
         meta = read_meta(d)
         check_context(d, meta, margin)
         f["frame_file"] = [str(d / rel) for rel in f["frame_file"]]
-        for col in ("crop_x0", "crop_y0"):
-            if col not in f:
-                f[col] = 0  # full-frame shard: the stored image is the frame itself
+        absent_cols = [c for c in ("crop_x0", "crop_y0") if c not in f]
+        if absent_cols:
+            raise ShardError(
+                f"{paths[1]} has no {' / '.join(absent_cols)} column (offsets of the stored "
+                "face crops): written by an older preprocessing; preprocess this shard again"
+            )
         videos.append(v.assign(shard=str(d), **provenance_columns(meta)))
         faces.append(f.assign(shard=str(d)))
     if missing:
@@ -76,8 +80,16 @@ def load_shards(
 
 def check_context(shard: Path, meta: dict[str, Any] | None, margin: float | None) -> None:
     """Refuse crops wider than the shard's stored face context (``preprocess.context_margin``)."""
+    if margin is None:
+        return
     stored = None if meta is None else meta.get("context_margin")
-    if margin is None or stored is None or margin <= stored + 1e-12:
+    if stored is None:
+        raise ShardError(
+            f"{shard}/meta.json does not record preprocess.context_margin (the face context "
+            f"the crops keep), so a crop margin of {margin} cannot be checked: preprocess "
+            "this shard again"
+        )
+    if margin <= stored + 1e-12:
         return
     raise ShardError(
         f"{shard}: faces stored with preprocess.context_margin {stored}, but the crop needs a "

@@ -38,7 +38,9 @@ def crop_faces(faces: pd.DataFrame, size: int, margin: float) -> torch.Tensor:
         for row in group.itertuples():
             _, box = in_crop(row)
             window = box_window(box, (margin,) * 4, h, w)
-            crop = cv2.resize(apply_window(frame, window), (size, size), cv2.INTER_LINEAR)
+            crop = cv2.resize(
+                apply_window(frame, window), (size, size), interpolation=cv2.INTER_LINEAR
+            )
             crops.append(to_tensor(crop))
     return torch.stack(crops)
 

@@ -64,8 +64,15 @@ def init_classifier(model: torch.nn.Module, seed: int) -> None:
 def _create_timm(model_cfg: dict[str, Any], *, allow_download: bool) -> torch.nn.Module:
     name, pretrained = model_cfg["name"], model_cfg["pretrained"]
     # Regularisation of SBI's efficientnet_pytorch b4: dropout 0.4 before the head,
-    # drop-connect 0.2 scaled over the blocks (timm: drop_path_rate). Absent = 0 (eval).
-    drops = {k: model_cfg.get(k, 0.0) for k in ("drop_rate", "drop_path_rate")}
+    # drop-connect 0.2 scaled over the blocks (timm: drop_path_rate). Both required: a
+    # missing rate is an error, not a silent 0.
+    missing = [k for k in ("drop_rate", "drop_path_rate") if k not in model_cfg]
+    if missing:
+        raise ValueError(
+            f"model config for {name} lacks {', '.join(f'model.{k}' for k in missing)} "
+            "(SBI's b4: drop_rate 0.4, drop_path_rate 0.2; 0 turns them off)"
+        )
+    drops = {k: float(model_cfg[k]) for k in ("drop_rate", "drop_path_rate")}
     if pretrained is None:
         return timm.create_model(name, pretrained=False, num_classes=NUM_CLASSES, **drops)
     if Path(pretrained).is_file():

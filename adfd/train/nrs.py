@@ -212,9 +212,13 @@ class NRS:
         if self.memory is None:
             return
         feats = self.memory.features()
-        if len(feats):
-            seed = int(np.random.default_rng([self.seed, self.epoch, 3]).integers(2**31))
-            self.centres = kmeans_centres(feats, self.cfg["k"], seed)
+        if len(feats) < self.cfg["k"]:  # never kept stale (or no) centres silently
+            raise RuntimeError(
+                f"NRS epoch {self.epoch}: the memory holds {len(feats)} real features, fewer "
+                f"than nrs.k = {self.cfg['k']} centres (did the epoch run any step?)"
+            )
+        seed = int(np.random.default_rng([self.seed, self.epoch, 3]).integers(2**31))
+        self.centres = kmeans_centres(feats, self.cfg["k"], seed)
         self.memory = None
 
     def state_dict(self) -> dict[str, Any]:

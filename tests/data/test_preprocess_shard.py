@@ -134,6 +134,25 @@ def test_crops_wider_than_the_stored_context_are_refused(shard):
         load_shards([out], margin=0.3)
 
 
+def test_shards_without_offsets_or_recorded_context_are_refused(shard, tmp_path):
+    import shutil
+
+    out, _ = shard
+    no_margin = tmp_path / "no_margin"
+    shutil.copytree(out, no_margin)
+    meta = json.loads((no_margin / "meta.json").read_text())
+    del meta["context_margin"]
+    (no_margin / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ShardError, match=r"no_margin/meta.json does not record preprocess"):
+        load_shards([no_margin], margin=0.2)
+    no_offsets = tmp_path / "no_offsets"
+    shutil.copytree(out, no_offsets)
+    faces = pd.read_parquet(no_offsets / "faces.parquet").drop(columns=["crop_x0"])
+    faces.to_parquet(no_offsets / "faces.parquet")
+    with pytest.raises(ShardError, match=r"no_offsets/faces.parquet has no crop_x0 column"):
+        load_shards([no_offsets])
+
+
 def test_meta_and_atomic_write(shard):
     out, summary = shard
     meta = json.loads((out / "meta.json").read_text())

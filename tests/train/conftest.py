@@ -56,7 +56,8 @@ def tiny_experiment() -> dict:
     """The baseline recipe on a CPU budget: test_efficientnet at 64 px, 4 + 4 per step."""
     exp = copy.deepcopy(load_config()["baseline"])
     exp["data"]["image_size"] = 64
-    exp["model"] = {"name": "test_efficientnet", "pretrained": None}
+    exp["model"] = {"name": "test_efficientnet", "pretrained": None, "drop_rate": 0.0,
+                    "drop_path_rate": 0.0}  # fmt: skip
     exp["train"].update(epochs=3, batch_real=4, workers=0)
     exp["schedule"]["start_decay"] = 1
     exp["optim"]["lr"] = 0.05

@@ -100,3 +100,12 @@ def test_nrs_features_do_not_see_the_head_dropout(models):
     torch.testing.assert_close(f_train, f_eval, rtol=0, atol=0)
     assert not torch.allclose(l_train, l_eval)  # dropout still reaches the classifier
     torch.testing.assert_close(l_train, l_forward, rtol=0, atol=0)  # == model(x), same RNG
+
+
+@pytest.mark.parametrize("key", ["drop_rate", "drop_path_rate"])
+def test_a_missing_drop_rate_is_an_error_naming_the_key(key):
+    cfg = copy.deepcopy(load_config()["baseline"]["model"])
+    cfg["pretrained"] = None
+    del cfg[key]
+    with pytest.raises(ValueError, match=rf"model\.{key}"):
+        create_model(cfg, seed=5)

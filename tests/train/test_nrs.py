@@ -135,3 +135,12 @@ def test_nrs_off_is_plain_ce_and_on_changes_training_from_t_k(tmp_path, shards, 
     history = json.loads((tmp_path / "on" / "train_summary.json").read_text())["history"]
     assert history[0]["nrs_noise"] is None and history[1]["nrs_noise"] == 16
     assert 0 < history[1]["nrs_mean_weight"] < 1
+
+
+def test_an_epoch_that_collected_too_few_features_is_an_error_not_stale_centres():
+    cfg = {"enabled": True, "t_k": 2, "lambda": 0.5, "beta": 200, "k": 2, "k_s": 4,
+           "filter": "predicts", "distance": "cosine"}  # fmt: skip
+    nrs = NRS(cfg, seed=5, reals_per_epoch=4)
+    nrs.start_epoch(1)  # collects (t >= T_k - 1) but observes nothing
+    with pytest.raises(RuntimeError, match=r"NRS epoch 1: the memory holds 0 real features"):
+        nrs.end_epoch()
