@@ -78,6 +78,33 @@ def test_eq3_final_is_max_of_blurred_parts(crop, syn_cfg):
     assert full.dtype == np.float32 and full.min() >= 0 and full.max() == pytest.approx(1)
 
 
+def test_eq3_on_hand_built_masks_with_known_maxima():
+    """M_final = max(M_global^b, M_local^b) pixel by pixel, on masks whose values are set by
+    hand (no blur involved): every region's expected value is written out."""
+    from adfd.synthesis.bbmg import BlurredParts, final_mask
+
+    h, w = 8, 10
+    global_b = np.zeros((h, w), np.float32)
+    global_b[:, :5] = 0.3  # left half
+    global_b[6:, :] = 0.9  # bottom rows, over everything
+    eye = np.zeros((h, w), np.float32)
+    eye[1:4, 3:7] = 0.8  # straddles the left half
+    mouth = np.zeros((h, w), np.float32)
+    mouth[2:7, 6:9] = 0.5  # overlaps the eye at column 6 and the bottom rows at row 6
+    parts = BlurredParts(global_b, [(eye, (4.5, 2.0)), (mouth, (7.0, 4.0))], (h, w))
+    out = final_mask(parts, 0.5)  # narrow does not apply to the full variant
+    expect = np.zeros((h, w), np.float32)
+    expect[:, :5] = 0.3
+    expect[2:7, 6:9] = 0.5
+    expect[1:4, 3:7] = 0.8  # eye (0.8) over global (0.3) and over the mouth (0.5)
+    expect[6:, :] = 0.9  # global (0.9) over the mouth's last row (0.5)
+    assert np.array_equal(out, expect)
+    assert out[2, 6] == 0.8 and out[6, 7] == 0.9 and out[4, 7] == 0.5 and out[5, 1] == 0.3
+    assert out[0, 9] == 0.0  # no mask anywhere there
+    no_local = BlurredParts(global_b, [], (h, w))
+    assert np.array_equal(final_mask(no_local, 0.5), global_b)
+
+
 def _at(mask, point):
     return mask[int(point[1]), int(point[0])]
 
