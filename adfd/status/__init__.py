@@ -82,23 +82,37 @@ def cell_state(plan: Plan, matrix: Matrix, run_ids: list[str], dist: str,
     for state in ("failed", "interrupted"):
         bad = next((j for j in [*evals, *trains, *inputs] if j.state == state), None)
         if bad is not None:
-            return Cell(state, job=bad)
+            return Cell(state, f"({bad.rule} {' '.join(bad.key)}: {bad.log})", bad)
     running = next((e for e in evals if e.state == "running"), None)
     if running is not None:
-        return Cell("evaluating", _slurm(running), running)
+        return Cell("evaluating", f"(run {running.key[0]}{_slurm(running)})", running)
     for rid, t in zip(run_ids, trains, strict=True):
         if t.state == "running":
-            p = progress.get(rid, {})
-            epoch = (f"epoch {p['epochs_done'] + 1}/{p['epochs']}" if p.get("epochs")
-                     else "epoch 1")  # fmt: skip
-            return Cell("training", epoch + _slurm(t), t)
+            return Cell("training", f"{epoch_text(progress.get(rid, {}))} (run {rid})"
+                        + _slurm(t), t)  # fmt: skip
     prep = next((j for j in inputs if j.state == "running"), None)
     if prep is not None:
-        return Cell("preprocessing", _slurm(prep), prep)
+        return Cell("preprocessing", f"({' '.join(prep.key)}{_slurm(prep)})", prep)
     if any(t.state != "done" for t in trains):
         ready = all(j.state == "done" for rid in run_ids for j in _train_units(plan, matrix, rid))
-        return Cell("waiting for its run" if ready else "pending")
-    return Cell("pending")
+        left = ", ".join(r for r, t in zip(run_ids, trains, strict=True) if t.state != "done")
+        if ready:
+            return Cell("waiting for its run", f"(run {left}{_slurm_of(trains)})")
+        return Cell("pending", f"(run {left}: its training data is not preprocessed yet)")
+    return Cell("pending", "(run done, evaluation not started" + _slurm_of(evals) + ")")
+
+
+def _slurm_of(jobs: list[Job]) -> str:
+    return next((_slurm(j).replace(" (", ", ").rstrip(")") for j in jobs if j.slurm_state), "")
+
+
+def epoch_text(p: dict) -> str:
+    """``epoch e/E`` of a training run: the epoch in progress, or the outputs being written."""
+    if not p.get("epochs"):
+        return "epoch 1 (no epoch finished yet)"
+    if p["epochs_done"] >= p["epochs"]:
+        return f"epoch {p['epochs']}/{p['epochs']} done, writing its outputs"
+    return f"epoch {p['epochs_done'] + 1}/{p['epochs']}"
 
 
 def _slurm(job: Job) -> str:
@@ -124,7 +138,7 @@ def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[st
             line = "Slurm: job ids in .snakemake/incomplete but no squeue here; states from files"
         notes.append(line)
     problems = list(wd.problems)
-    progress, flags = {}, []
+    progress, flags, stuck = {}, [], []
     for rid, job in plan.train.items():
         batch = matrix.runs[rid].experiment["train"]["batch_real"]
         if job.state == "pending" and not (root / job.log).exists():
@@ -144,10 +158,14 @@ def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[st
                 info["step_seconds"] = summary.get("step_seconds") or info["step_seconds"]
                 info["epochs"] = summary.get("epochs") or info["epochs"]
             if tr.loss_stuck(losses):
-                flags.append(f"run {rid}: training loss never left ln 2 (min "
-                             f"{min(losses):.4f} over {len(losses)} epoch(s); ln 2 = "
-                             f"{tr.LN2:.4f}): check the recipe before spending more")  # fmt: skip
+                stuck.append((rid, min(losses), len(losses)))
         progress[rid] = info
+    if stuck:
+        worst = ", ".join(f"{rid} (min {low:.4f}, {n} epochs)" for rid, low, n in stuck[:6])
+        more = f" and {len(stuck) - 6} more" if len(stuck) > 6 else ""
+        flags.append(f"{len(stuck)} finished run(s) whose training loss never fell "
+                     f"{tr.LN2_MARGIN} below ln 2 = {tr.LN2:.4f}: {worst}{more}: check the "
+                     "recipe before spending more")  # fmt: skip
     cells, computed = {}, {}
     for table in tables:
         grid = {}
@@ -159,11 +177,11 @@ def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[st
         if done and compute_cells:
             _values(config, matrix, table, done, root, grid, computed, problems, plan)
         for (row, dist), c in grid.items():
-            for metric, (ours, lo, hi) in c.values.items():
-                if lo <= CHANCE <= hi:
-                    where = "" if dist == "raw" else f" {dist}"
-                    flags.append(f"{table} row {row}{where} {metric}: AUC {ours:.2f} [{lo:.1f}, "
-                                 f"{hi:.1f}] contains chance (50)")  # fmt: skip
+            chance = [m for m, (_, lo, hi) in c.values.items() if lo <= CHANCE <= hi]
+            if chance:
+                where = "" if dist == "raw" else f" {dist}"
+                flags.append(f"{table} row {row}{where}: AUC CI contains chance (50) in "
+                             f"{len(chance)} of {len(c.values)} cells ({', '.join(chance)})")  # fmt: skip
     unknown = unknown_runs(root, matrix, config.get("external_checkpoints") or {})
     return Status(root, plan, tables, cells, progress, problems, notes, flags, unknown,
                   computed, wd.locked)  # fmt: skip

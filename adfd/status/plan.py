@@ -69,7 +69,9 @@ def build_plan(config: dict[str, Any], matrix: Matrix, tables: list[str]) -> Pla
     for ds in sorted(used | train_sets | set(datasets if evals else [])):
         plan.checks[ds] = Job("check_dataset", (ds,), [f"results/datasets/{ds}.json"],
                               f"logs/datasets/{ds}.log")  # fmt: skip
-    units = [(ds, split, "raw") for ds in sorted(train_sets) for split in ("train", "val")]
+    units = [(ds, "train", "raw") for ds in sorted(train_sets)]
+    units += sorted({(matrix.runs[r].experiment["data"]["train_set"], "val", "raw") for r in runs
+                     if matrix.runs[r].experiment["train"]["checkpoint"] == "best_val"})  # fmt: skip
     units += sorted({(ds, "test", dist) for _, dist in evals for ds in datasets})
     for ds, split, dist in units:
         plan.units[(ds, split, dist)] = [

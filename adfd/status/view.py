@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from adfd.config.matrix import Matrix
-from adfd.status import Status
+from adfd.status import Status, epoch_text
 from adfd.status import eta as eta_mod
 
 STATES = ("done", "running", "failed", "interrupted", "pending")
@@ -47,8 +47,7 @@ def training_lines(st: Status, matrix: Matrix) -> list[str]:
         if job.state != "running":
             continue
         p = st.progress.get(rid, {})
-        epoch = (f"epoch {p['epochs_done'] + 1}/{p['epochs']} ({p['epochs_done']} done)"
-                 if p.get("epochs") else "epoch 1 (no epoch finished yet)")  # fmt: skip
+        epoch = epoch_text(p)
         step = f", {p['step_seconds']:.3f} s/step" if p.get("step_seconds") else ""
         extra = [x for x in (p.get("resumed"), p.get("state_file") and
                              f"state {p['state_file']}") if x]  # fmt: skip
@@ -74,7 +73,9 @@ def failure_lines(st: Status) -> list[str]:
 
 
 def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:.2f} h"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def eta_lines(st: Status, config: dict[str, Any], matrix: Matrix, profile: Path | None,
