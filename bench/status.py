@@ -26,8 +26,12 @@ def command_seconds(args: list[str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "adfd.cli", *args, "--no-slurm"], check=True,
-                       env=env, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "adfd.cli", *args, "--no-slurm"],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         best = min(best, time.perf_counter() - t0)
     return best
 
@@ -42,8 +46,12 @@ def in_process_seconds(configfiles: list[str], workdir: Path, repeat: int) -> fl
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
-        render(collect(config, matrix, workdir, ["all_tables"], slurm=False), config, matrix,
-               profile=REPO / "profiles/slurm")  # fmt: skip
+        render(
+            collect(config, matrix, workdir, ["all_tables"], slurm=False),
+            config,
+            matrix,
+            profile=REPO / "profiles/slurm",
+        )
         best = min(best, time.perf_counter() - t0)
     return best
 
@@ -56,12 +64,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as empty:
         cmd = command_seconds(["status", "-d", empty], args.repeat)
         inproc = in_process_seconds([], Path(empty), args.repeat)
-        print(f"full paper grid (config.yaml), no results: command {cmd:.2f} s, "
-              f"collect+render {inproc:.2f} s")
+        print(
+            f"full paper grid (config.yaml), no results: command {cmd:.2f} s, "
+            f"collect+render {inproc:.2f} s"
+        )
     if args.demo:
         demo_cfg = str(REPO / "demo/config.yaml")
-        cmd = command_seconds(["--configfile", demo_cfg, "status", "-d", str(args.demo)],
-                              args.repeat)  # fmt: skip
+        cmd = command_seconds(
+            ["--configfile", demo_cfg, "status", "-d", str(args.demo)], args.repeat
+        )
         inproc = in_process_seconds([demo_cfg], args.demo, args.repeat)
         print(f"demo ({args.demo}): command {cmd:.2f} s, collect+render {inproc:.2f} s")
 

@@ -50,8 +50,12 @@ class Status:
 
 
 def squeue_states(ids: list[str]) -> dict[str, str]:
-    res = subprocess.run(["squeue", "-h", "-o", "%i|%T", "-j", ",".join(ids)],
-                         capture_output=True, text=True, timeout=10)  # fmt: skip
+    res = subprocess.run(
+        ["squeue", "-h", "-o", "%i|%T", "-j", ",".join(ids)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
     if res.returncode != 0 and "Invalid job id" not in res.stderr:
         raise RuntimeError(res.stderr.strip() or f"squeue exit status {res.returncode}")
     return dict(line.split("|", 1) for line in res.stdout.split() if "|" in line)
@@ -65,12 +69,15 @@ def _train_units(plan: Plan, matrix: Matrix, rid: str) -> list[Job]:
 
 
 def _test_units(plan: Plan, dist: str) -> list[Job]:
-    return [j for (_, split, d), unit in plan.units.items() if split == "test" and d == dist
-            for j in unit]  # fmt: skip
+    return [
+        j
+        for (_, split, d), unit in plan.units.items()
+        if split == "test" and d == dist
+        for j in unit
+    ]
 
 
-def cell_state(plan: Plan, matrix: Matrix, run_ids: list[str], dist: str,
-               progress: dict) -> Cell:  # fmt: skip
+def cell_state(plan: Plan, matrix: Matrix, run_ids: list[str], dist: str, progress: dict) -> Cell:
     evals = [plan.evals[(rid, dist)] for rid in run_ids]
     if all(e.state == "done" for e in evals):
         return Cell("done")
@@ -88,8 +95,9 @@ def cell_state(plan: Plan, matrix: Matrix, run_ids: list[str], dist: str,
         return Cell("evaluating", f"(run {running.key[0]}{_slurm(running)})", running)
     for rid, t in zip(run_ids, trains, strict=True):
         if t.state == "running":
-            return Cell("training", f"{epoch_text(progress.get(rid, {}))} (run {rid})"
-                        + _slurm(t), t)  # fmt: skip
+            return Cell(
+                "training", f"{epoch_text(progress.get(rid, {}))} (run {rid})" + _slurm(t), t
+            )
     prep = next((j for j in inputs if j.state == "running"), None)
     if prep is not None:
         return Cell("preprocessing", f"({' '.join(prep.key)}{_slurm(prep)})", prep)
@@ -121,8 +129,14 @@ def _slurm(job: Job) -> str:
     return ""
 
 
-def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[str],
-            slurm: bool = True, compute_cells: bool = True) -> Status:  # fmt: skip
+def collect(
+    config: dict[str, Any],
+    matrix: Matrix,
+    root: Path,
+    targets: list[str],
+    slurm: bool = True,
+    compute_cells: bool = True,
+) -> Status:
     root = Path(root)
     tables = table_names(config, targets or ["all_tables"])
     plan = build_plan(config, matrix, tables)
@@ -145,9 +159,14 @@ def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[st
             continue
         log = tr.read_log(root, rid, batch)
         problems += log.problems
-        info = {"epochs_done": log.epochs_done, "epochs": log.epochs,
-                "step_seconds": log.step_seconds, "resumed": log.resumed,
-                "state_file": log.state_file, "training": job.state == "running"}  # fmt: skip
+        info = {
+            "epochs_done": log.epochs_done,
+            "epochs": log.epochs,
+            "step_seconds": log.step_seconds,
+            "resumed": log.resumed,
+            "state_file": log.state_file,
+            "training": job.state == "running",
+        }
         losses = log.losses
         if job.state == "done":
             summary, why = tr.read_summary(root, rid)
@@ -163,9 +182,11 @@ def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[st
     if stuck:
         worst = ", ".join(f"{rid} (min {low:.4f}, {n} epochs)" for rid, low, n in stuck[:6])
         more = f" and {len(stuck) - 6} more" if len(stuck) > 6 else ""
-        flags.append(f"{len(stuck)} finished run(s) whose training loss never fell "
-                     f"{tr.LN2_MARGIN} below ln 2 = {tr.LN2:.4f}: {worst}{more}: check the "
-                     "recipe before spending more")  # fmt: skip
+        flags.append(
+            f"{len(stuck)} finished run(s) whose training loss never fell "
+            f"{tr.LN2_MARGIN} below ln 2 = {tr.LN2:.4f}: {worst}{more}: check the "
+            "recipe before spending more"
+        )
     cells, computed = {}, {}
     for table in tables:
         grid = {}
@@ -180,11 +201,14 @@ def collect(config: dict[str, Any], matrix: Matrix, root: Path, targets: list[st
             chance = [m for m, (_, lo, hi) in c.values.items() if lo <= CHANCE <= hi]
             if chance:
                 where = "" if dist == "raw" else f" {dist}"
-                flags.append(f"{table} row {row}{where}: AUC CI contains chance (50) in "
-                             f"{len(chance)} of {len(c.values)} cells ({', '.join(chance)})")  # fmt: skip
+                flags.append(
+                    f"{table} row {row}{where}: AUC CI contains chance (50) in "
+                    f"{len(chance)} of {len(c.values)} cells ({', '.join(chance)})"
+                )
     unknown = unknown_runs(root, matrix, config.get("external_checkpoints") or {})
-    return Status(root, plan, tables, cells, progress, problems, notes, flags, unknown,
-                  computed, wd.locked)  # fmt: skip
+    return Status(
+        root, plan, tables, cells, progress, problems, notes, flags, unknown, computed, wd.locked
+    )
 
 
 def _values(config, matrix, table, done, root, grid, computed, problems, plan) -> None:
@@ -192,25 +216,35 @@ def _values(config, matrix, table, done, root, grid, computed, problems, plan) -
     every store, else computed by the report's code (adfd.status.cells.compute)."""
     from adfd.report.cells import table_metrics
 
-    stores = [prediction_path(rid, ds, dist) for rid, ds, dist in matrix.table_evals(table)
-              if (rid, dist) in plan.evals and plan.evals[(rid, dist)].state == "done"]  # fmt: skip
+    stores = [
+        prediction_path(rid, ds, dist)
+        for rid, ds, dist in matrix.table_evals(table)
+        if (rid, dist) in plan.evals and plan.evals[(rid, dist)].state == "done"
+    ]
     values = cells_from_csv(root, table, stores) if plan.reports[table].state == "done" else None
     if values is None:
         try:
             frame = compute(config, matrix, table, done, root)
-        except Exception as err:  # noqa: BLE001 - a broken store is reported, not fatal
-            problems.append(f"{table}: finished cells could not be computed from the "
-                            f"prediction store ({type(err).__name__}: {err})")  # fmt: skip
+        except Exception as err:
+            problems.append(
+                f"{table}: finished cells could not be computed from the "
+                f"prediction store ({type(err).__name__}: {err})"
+            )
             return
         computed[table] = frame
-        values = {} if frame is None else {
-            (int(r.row), r.distortion, r.metric): (r.ours, r.ci_low, r.ci_high)
-            for r in frame.itertuples()
-        }  # fmt: skip
+        values = (
+            {}
+            if frame is None
+            else {
+                (int(r.row), r.distortion, r.metric): (r.ours, r.ci_low, r.ci_high)
+                for r in frame.itertuples()
+            }
+        )
     metrics = table_metrics(matrix.tables[table])
-    for (row, dist) in done:
-        grid[(row, dist)].values = {m: values[(row, dist, m)] for m in metrics
-                                    if (row, dist, m) in values}  # fmt: skip
+    for row, dist in done:
+        grid[(row, dist)].values = {
+            m: values[(row, dist, m)] for m in metrics if (row, dist, m) in values
+        }
 
 
 __all__ = ["Status", "collect", "row_records"]

@@ -29,8 +29,10 @@ def table_distortions(spec: dict[str, Any]) -> list[str]:
 
 
 def row_records(matrix: Matrix, table: str) -> list[dict[str, Any]]:
-    return [{"index": r.index, "id": r.id, "labels": r.labels, "run_ids": r.run_ids}
-            for r in matrix.table_rows(table)]  # fmt: skip
+    return [
+        {"index": r.index, "id": r.id, "labels": r.labels, "run_ids": r.run_ids}
+        for r in matrix.table_rows(table)
+    ]
 
 
 def cells_from_csv(root: Path, table: str, stores: list[str]) -> dict | None:
@@ -54,8 +56,9 @@ def cells_from_csv(root: Path, table: str, stores: list[str]) -> dict | None:
         return None  # absent, half written or from other code: recompute
 
 
-def compute(config: dict[str, Any], matrix: Matrix, table: str, done: set[tuple[int, str]],
-            root: Path):  # fmt: skip
+def compute(
+    config: dict[str, Any], matrix: Matrix, table: str, done: set[tuple[int, str]], root: Path
+):
     """Primary-protocol cells (DataFrame, long format, with provenance and a
     ``noise_pending`` column) of the (row, distortion) pairs in ``done``; None if none."""
     import pandas as pd
@@ -88,8 +91,12 @@ def compute(config: dict[str, Any], matrix: Matrix, table: str, done: set[tuple[
             sub.pop("baseline_row", None)
             groups, pending = [[r] for r in ready], True
         for group in groups:
-            paths = [root / prediction_path(rid, ds, dist) for r in group
-                     for rid in r["run_ids"] for ds in table_sets(spec)]  # fmt: skip
+            paths = [
+                root / prediction_path(rid, ds, dist)
+                for r in group
+                for rid in r["run_ids"]
+                for ds in table_sets(spec)
+            ]
             for p in paths:
                 metas.setdefault(p.parent.parent.name, read_meta(p))
             cells = compute_cells(sub, group, paper, [protocol], read_stores(paths), stats)
@@ -102,8 +109,9 @@ def compute(config: dict[str, Any], matrix: Matrix, table: str, done: set[tuple[
     for r in rows:
         for rid in r["run_ids"]:
             train = root / f"results/train/{rid}"
-            prov[rid] = run_provenance(rid, train / "train_summary.json", train / "config.yaml",
-                                       metas.get(rid, {}))  # fmt: skip
+            prov[rid] = run_provenance(
+                rid, train / "train_summary.json", train / "config.yaml", metas.get(rid, {})
+            )
     cells = add_provenance(cells, prov)
     cells.insert(0, "table", table)
     return cells
@@ -122,10 +130,24 @@ def placeholders(matrix: Matrix, table: str, done: set[tuple[int, str]]):
             if (r["index"], dist) in done:
                 continue
             for metric in table_metrics(spec):
-                recs.append({"table": table, "primary": True, "row": r["index"],
-                             "row_id": r["id"], "labels": " | ".join(r["labels"]),
-                             "distortion": dist, "metric": metric, "ours": math.nan,
-                             "ours_sd": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-                             "paper": math.nan, "delta": math.nan, "within_noise": False,
-                             "run_ids": " ".join(r["run_ids"]), "pending": True})  # fmt: skip
+                recs.append(
+                    {
+                        "table": table,
+                        "primary": True,
+                        "row": r["index"],
+                        "row_id": r["id"],
+                        "labels": " | ".join(r["labels"]),
+                        "distortion": dist,
+                        "metric": metric,
+                        "ours": math.nan,
+                        "ours_sd": math.nan,
+                        "ci_low": math.nan,
+                        "ci_high": math.nan,
+                        "paper": math.nan,
+                        "delta": math.nan,
+                        "within_noise": False,
+                        "run_ids": " ".join(r["run_ids"]),
+                        "pending": True,
+                    }
+                )
     return recs

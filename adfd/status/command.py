@@ -12,18 +12,37 @@ from adfd.status.plan import FIGURES
 
 
 def add_parser(sub, func) -> None:
-    p = sub.add_parser("status", help="every table cell's state, ETA, partial tables (reads "
-                       "files only)")  # fmt: skip
-    p.add_argument("targets", nargs="*", default=["all_tables"],
-                   help="all_tables (default) or table names")  # fmt: skip
-    p.add_argument("--directory", "-d", type=Path, default=Path("."),
-                   help="the workflow's working directory (snakemake --directory)")
-    p.add_argument("--table", action="append", default=[],
-                   help="print this table as results/tables/TABLE.md prints it, … where not in")
-    p.add_argument("--overview", type=Path, metavar="DIR",
-                   help="write overview.html/.png/.pdf of the cells that are in to DIR")
-    p.add_argument("--profile", type=Path, help="profile whose jobs/cores/gpu limit the ETA "
-                   "uses (default: profiles/slurm where squeue exists, else profiles/local)")
+    p = sub.add_parser(
+        "status", help="every table cell's state, ETA, partial tables (reads files only)"
+    )
+    p.add_argument(
+        "targets", nargs="*", default=["all_tables"], help="all_tables (default) or table names"
+    )
+    p.add_argument(
+        "--directory",
+        "-d",
+        type=Path,
+        default=Path("."),
+        help="the workflow's working directory (snakemake --directory)",
+    )
+    p.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        help="print this table as results/tables/TABLE.md prints it, … where not in",
+    )
+    p.add_argument(
+        "--overview",
+        type=Path,
+        metavar="DIR",
+        help="write overview.html/.png/.pdf of the cells that are in to DIR",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        help="profile whose jobs/cores/gpu limit the ETA "
+        "uses (default: profiles/slurm where squeue exists, else profiles/local)",
+    )
     p.add_argument("--gpus", type=int, help="GPU jobs at once for the ETA (overrides --profile)")
     p.add_argument("--no-slurm", action="store_true", help="do not ask squeue")
     p.add_argument("--configfile", dest="sub_configfile", action="append", default=[])
@@ -53,8 +72,12 @@ def run_status(config, matrix, args) -> int:
     if args.overview:
         for path in write_overview(config, matrix, st, args.overview):
             print(f"wrote {path}")
-    print(render(st, config, matrix, profile=profile, gpus=args.gpus,
-                 seconds=time.perf_counter() - t0), end="")  # fmt: skip
+    print(
+        render(
+            st, config, matrix, profile=profile, gpus=args.gpus, seconds=time.perf_counter() - t0
+        ),
+        end="",
+    )
     return 0
 
 
@@ -70,19 +93,22 @@ def _in_cells(config, matrix, st, table):
 def partial_table(config, matrix, st, table) -> str:
     from adfd.data.datasets import display_names
     from adfd.report.cells import scored_sets
-    from adfd.status.partial import partial_markdown
     from adfd.report.tables import _missing
+    from adfd.status.partial import partial_markdown
 
     if table not in st.cells:
         from adfd.status import collect
 
         st = collect(config, matrix, st.root, [table], slurm=False)
     cells, done = _in_cells(config, matrix, st, table)
-    manifests = [st.root / f"results/datasets/{ds}.json" for ds in
-                 scored_sets(matrix.tables[table])]  # fmt: skip
-    notes = {"stats": config["evaluation"]["statistics"],
-             "names": display_names(config["datasets"]),
-             "missing": _missing(manifests) if all(p.is_file() for p in manifests) else None}
+    manifests = [
+        st.root / f"results/datasets/{ds}.json" for ds in scored_sets(matrix.tables[table])
+    ]
+    notes = {
+        "stats": config["evaluation"]["statistics"],
+        "names": display_names(config["datasets"]),
+        "missing": _missing(manifests) if all(p.is_file() for p in manifests) else None,
+    }
     return partial_markdown(table, matrix.tables[table], cells, matrix, done, notes)
 
 
@@ -98,5 +124,6 @@ def write_overview(config, matrix, st, out_dir: Path) -> list[Path]:
             continue
         cells, done = _in_cells(config, matrix, st, table)
         tables[table] = (cells, placeholders(matrix, table, done))
-    return write(tables, out_dir, config["evaluation"]["statistics"],
-                 display_names(config["datasets"]))
+    return write(
+        tables, out_dir, config["evaluation"]["statistics"], display_names(config["datasets"])
+    )

@@ -40,8 +40,9 @@ def measured_training(root: Path) -> dict[tuple, dict[str, Any]]:
             continue
         per_image.setdefault(key, []).append(secs / (2 * batch))
         runs.setdefault(key, []).append(f"results/train/{path.parent.name}")
-    return {k: {"image_seconds": statistics.median(v), "runs": runs[k]}
-            for k, v in per_image.items()}  # fmt: skip
+    return {
+        k: {"image_seconds": statistics.median(v), "runs": runs[k]} for k, v in per_image.items()
+    }
 
 
 def eval_seconds(root: Path, config: dict[str, Any], dist_jobs: int) -> tuple[float, str]:
@@ -55,8 +56,9 @@ def eval_seconds(root: Path, config: dict[str, Any], dist_jobs: int) -> tuple[fl
         except (OSError, KeyError, ValueError, IndexError):
             continue
     if secs:
-        return statistics.median(secs), f"measured: median of {len(secs)} evaluate job(s) " \
-            "(results/benchmarks/evaluate)"
+        return statistics.median(
+            secs
+        ), f"measured: median of {len(secs)} evaluate job(s) (results/benchmarks/evaluate)"
     cost = config["evaluation"]["cost"]
     frames = config["preprocess"]["frames"]["test"]
     faces = sum(_expected(config, ds, "test", TEST_VIDEOS) * frames for ds in config["datasets"])
@@ -107,11 +109,16 @@ def run_plan(config, matrix, runs: list[str], progress: dict, done: set[str], ro
             out[rid] = (0.0, "done")
         elif own.get("training") and own.get("step_seconds") and own.get("epochs"):
             left = max(0, own["epochs"] - own["epochs_done"]) / own["epochs"]
-            out[rid] = (left * steps * own["step_seconds"] + (secs - steps * step_s) * left,
-                        "measured: this run's own s/step (its log)")  # fmt: skip
+            out[rid] = (
+                left * steps * own["step_seconds"] + (secs - steps * step_s) * left,
+                "measured: this run's own s/step (its log)",
+            )
         elif ratio is not None and not src.startswith("measured"):
-            out[rid] = (secs * ratio, f"{src} x {ratio:.2f} (median measured/estimated of "
-                        f"{len(ratios)} run(s) of this study)")  # fmt: skip
+            out[rid] = (
+                secs * ratio,
+                f"{src} x {ratio:.2f} (median measured/estimated of "
+                f"{len(ratios)} run(s) of this study)",
+            )
         else:
             left = 1.0
             if own.get("epochs"):
@@ -120,8 +127,9 @@ def run_plan(config, matrix, runs: list[str], progress: dict, done: set[str], ro
     return out
 
 
-def schedule(gpus: int, train: dict[str, float], evals: dict[tuple, tuple[str, float]],
-             order: list[str]) -> dict:  # fmt: skip
+def schedule(
+    gpus: int, train: dict[str, float], evals: dict[tuple, tuple[str, float]], order: list[str]
+) -> dict:
     """Finish time (s from now) of every job, greedy on ``gpus`` slots: an evaluation as soon
     as its run is in, else the next run in ``order``."""
     slots = [0.0] * max(1, gpus)

@@ -95,8 +95,9 @@ def classify(job: Job, wd: Workdir) -> Job:
     markers = [m for m in (wd.marker(p) for p in job.outputs) if m is not None]
     if markers:
         job.state = "running"
-        job.external_id = next((str(m["external_jobid"]) for m in markers
-                                if m.get("external_jobid")), None)  # fmt: skip
+        job.external_id = next(
+            (str(m["external_jobid"]) for m in markers if m.get("external_jobid")), None
+        )
         if not wd.locked and job.external_id is None:
             job.state = "interrupted"
         return job
@@ -112,9 +113,10 @@ def classify(job: Job, wd: Workdir) -> Job:
             if slurm.is_dir():
                 key = [str(k) for k in job.key]
                 job.slurm_logs = sorted(
-                    str(p.relative_to(wd.root)) for p in slurm.glob("*/*.log")
+                    str(p.relative_to(wd.root))
+                    for p in slurm.glob("*/*.log")
                     if all(k in p.parent.name for k in key)
-                )  # fmt: skip
+                )
     return job
 
 
@@ -126,7 +128,7 @@ def apply_slurm(jobs: list[Job], wd: Workdir, query) -> str | None:
         return None
     try:
         states = query(ids)
-    except Exception as err:  # noqa: BLE001 - any failure to reach Slurm is reported, not fatal
+    except Exception as err:
         return f"Slurm: could not ask the controller ({err}); job states from files only"
     for job in jobs:
         if job.external_id:

@@ -16,8 +16,9 @@ from adfd.status.cells import MISSING, NOISE_PENDING, placeholders
 def _full(cells, pending_recs):
     import pandas as pd
 
-    parts = [p for p in (cells, pd.DataFrame.from_records(pending_recs)) if p is not None
-             and len(p)]  # fmt: skip
+    parts = [
+        p for p in (cells, pd.DataFrame.from_records(pending_recs)) if p is not None and len(p)
+    ]
     full = pd.concat(parts, ignore_index=True)
     full["pending"] = full.get("pending", False)
     full["pending"] = full["pending"].fillna(False).astype(bool)
@@ -34,8 +35,9 @@ def partial_markdown(table: str, spec: dict[str, Any], cells, matrix, done, note
     full = _full(cells, placeholders(matrix, table, done))
     header, body = grid(spec, full, notes.get("names"))
     metrics = table_metrics(spec)
-    flags = {(r.row, r.distortion, r.metric): (r.pending, r.noise_pending)
-             for r in full.itertuples()}  # fmt: skip
+    flags = {
+        (r.row, r.distortion, r.metric): (r.pending, r.noise_pending) for r in full.itertuples()
+    }
     rows = list(dict.fromkeys(full["row"]))
     for i, line in enumerate(body):
         for j in range(len(line)):
@@ -47,15 +49,21 @@ def partial_markdown(table: str, spec: dict[str, Any], cells, matrix, done, note
                 line[j] = MISSING
             elif noise:
                 line[j] += NOISE_PENDING
-    lines = [f"**{table}.** {spec['caption']}", "", "| " + " | ".join(header) + " |",
-             "|" + "---|" * len(header)]  # fmt: skip
+    lines = [
+        f"**{table}.** {spec['caption']}",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
     lines += ["| " + " | ".join(line) + " |" for line in body]
     in_cells = full[~full["pending"]]
     total = len(full)
     lines += ["", f"Partial: {len(in_cells)} of {total} cells in; {MISSING} not in yet."]
     if full["noise_pending"].any():
-        lines.append(f"- {NOISE_PENDING} the baseline row is not in yet: the noise mark (†) "
-                     "of this cell is not decided.")  # fmt: skip
+        lines.append(
+            f"- {NOISE_PENDING} the baseline row is not in yet: the noise mark (†) "
+            "of this cell is not decided."
+        )
     if len(in_cells):
         notes_text = footnotes(spec, in_cells.drop(columns=["pending", "noise_pending"]), **notes)
         lines += [notes_text[0]] + [n if n.startswith("- ") else f"- {n}" for n in notes_text[1:]]
@@ -87,11 +95,13 @@ def write_overview(tables: dict[str, Any], out_dir: Path, stats: dict, names) ->
     from adfd.report.tables import _write
 
     parts = []
-    for table, (cells, pending) in tables.items():
+    for cells, pending in tables.values():
         if cells is not None and len(cells):
             part = cells.copy()
-            part["outcome"] = [outcome(p, lo, hi) for p, lo, hi in
-                               zip(part["paper"], part["ci_low"], part["ci_high"], strict=True)]  # fmt: skip
+            part["outcome"] = [
+                outcome(p, lo, hi)
+                for p, lo, hi in zip(part["paper"], part["ci_low"], part["ci_high"], strict=True)
+            ]
             parts.append(part)
         if pending:
             part = pd.DataFrame.from_records(pending)
@@ -100,20 +110,28 @@ def write_overview(tables: dict[str, Any], out_dir: Path, stats: dict, names) ->
             parts.append(part)
     if not parts:
         return []
-    cells = pd.concat(parts, ignore_index=True).sort_values(["table", "row", "distortion"],
-                                                            kind="stable")  # fmt: skip
+    cells = pd.concat(parts, ignore_index=True).sort_values(
+        ["table", "row", "distortion"], kind="stable"
+    )
     level = float(stats.get("level", 0.95))
     outputs = {ext: out_dir / f"overview.{ext}" for ext in ("png", "pdf", "html")}
     plotted = cells.copy()
     plotted.loc[plotted["outcome"] == "pending", "outcome"] = "no paper value"
     plot(plotted, {k: outputs[k] for k in ("png", "pdf")}, level, names)
     page = render_html(cells, level, names)
-    page = re.sub(r"(title='pending'>)nan <small>\[nan, nan\]</small><br><small>paper [^<]*"
-                  r"</small>", rf"\1{MISSING} <small>pending</small>", page)  # fmt: skip
+    page = re.sub(
+        r"(title='pending'>)nan <small>\[nan, nan\]</small><br><small>paper [^<]*"
+        r"</small>",
+        rf"\1{MISSING} <small>pending</small>",
+        page,
+    )
     n_in = int((cells["outcome"] != "pending").sum())
-    page = page.replace("<h1>Reproduction overview</h1>",
-                        f"<h1>Reproduction overview (partial)</h1><p>{n_in} of {len(cells)} "
-                        f"cells in; {MISSING} pending (not counted in the summary).</p>", 1)  # fmt: skip
+    page = page.replace(
+        "<h1>Reproduction overview</h1>",
+        f"<h1>Reproduction overview (partial)</h1><p>{n_in} of {len(cells)} "
+        f"cells in; {MISSING} pending (not counted in the summary).</p>",
+        1,
+    )
     _write(outputs["html"], page)
     return list(outputs.values())
 

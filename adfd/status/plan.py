@@ -39,8 +39,13 @@ class Plan:
 
     def all_jobs(self) -> list[Job]:
         shards = [j for unit in self.units.values() for j in unit]
-        return [*self.checks.values(), *shards, *self.train.values(), *self.evals.values(),
-                *self.reports.values()]  # fmt: skip
+        return [
+            *self.checks.values(),
+            *shards,
+            *self.train.values(),
+            *self.evals.values(),
+            *self.reports.values(),
+        ]
 
 
 def table_names(config: dict[str, Any], targets: list[str]) -> list[str]:
@@ -67,26 +72,38 @@ def build_plan(config: dict[str, Any], matrix: Matrix, tables: list[str]) -> Pla
     used = {ds for t in tables for ds in table_sets(config["tables"][t])}
     train_sets = {matrix.runs[r].experiment["data"]["train_set"] for r in runs}
     for ds in sorted(used | train_sets | set(datasets if evals else [])):
-        plan.checks[ds] = Job("check_dataset", (ds,), [f"results/datasets/{ds}.json"],
-                              f"logs/datasets/{ds}.log")  # fmt: skip
+        plan.checks[ds] = Job(
+            "check_dataset", (ds,), [f"results/datasets/{ds}.json"], f"logs/datasets/{ds}.log"
+        )
     units = [(ds, "train", "raw") for ds in sorted(train_sets)]
-    units += sorted({(matrix.runs[r].experiment["data"]["train_set"], "val", "raw") for r in runs
-                     if matrix.runs[r].experiment["train"]["checkpoint"] == "best_val"})  # fmt: skip
+    units += sorted(
+        {
+            (matrix.runs[r].experiment["data"]["train_set"], "val", "raw")
+            for r in runs
+            if matrix.runs[r].experiment["train"]["checkpoint"] == "best_val"
+        }
+    )
     units += sorted({(ds, "test", dist) for _, dist in evals for ds in datasets})
     for ds, split, dist in units:
         plan.units[(ds, split, dist)] = [
-            Job("preprocess_shard", (ds, split, dist, d.rsplit("-", 1)[1]), [d],
-                f"logs/preprocess/{ds}/{split}/{dist}/{os.path.basename(d)}.log")
+            Job(
+                "preprocess_shard",
+                (ds, split, dist, d.rsplit("-", 1)[1]),
+                [d],
+                f"logs/preprocess/{ds}/{split}/{dist}/{os.path.basename(d)}.log",
+            )
             for d in shard_dirs(config, ds, split, dist)
-        ]  # fmt: skip
+        ]
     for rid in runs:
-        out = [f"results/train/{rid}/{n}" for n in ("model.pt", "train_summary.json",
-                                                    "config.yaml")]  # fmt: skip
+        out = [
+            f"results/train/{rid}/{n}" for n in ("model.pt", "train_summary.json", "config.yaml")
+        ]
         plan.train[rid] = Job("train_detector", (rid,), out, f"logs/train/{rid}.log")
     for rid, dist in evals:
         out = [prediction_path(rid, ds, dist) for ds in datasets]
-        plan.evals[(rid, dist)] = Job("evaluate_run", (rid, dist), out,
-                                      f"logs/evaluate/{rid}/{dist}.log")  # fmt: skip
+        plan.evals[(rid, dist)] = Job(
+            "evaluate_run", (rid, dist), out, f"logs/evaluate/{rid}/{dist}.log"
+        )
     for table in tables:
         out = [f"results/tables/{table}.{ext}" for ext in ("csv", "md", "tex", "html")]
         plan.reports[table] = Job("make_table", (table,), out, f"logs/report/{table}.log")
@@ -97,8 +114,13 @@ def unknown_runs(root: Path, matrix: Matrix, external: dict[str, Any]) -> dict[s
     """Run ids under results/ and logs/ that the plan does not know, with where they are."""
     known = set(matrix.runs) | set(external or {})
     found: dict[str, list[str]] = {}
-    for where in ("results/train", "results/train_state", "results/predictions",
-                  "logs/evaluate", "logs/train"):  # fmt: skip
+    for where in (
+        "results/train",
+        "results/train_state",
+        "results/predictions",
+        "logs/evaluate",
+        "logs/train",
+    ):
         folder = root / where
         if not folder.is_dir():
             continue

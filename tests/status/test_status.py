@@ -31,8 +31,12 @@ def copy_tree(src: Path, dst: Path) -> Path:
     """A hard-linked copy of a finished working directory (deleting in it leaves src)."""
     for part in ("results", "logs", ".snakemake/metadata"):
         if (src / part).exists():
-            shutil.copytree(src / part, dst / part, copy_function=os.link,
-                            ignore=shutil.ignore_patterns("demo_data"))  # fmt: skip
+            shutil.copytree(
+                src / part,
+                dst / part,
+                copy_function=os.link,
+                ignore=shutil.ignore_patterns("demo_data"),
+            )
     return dst
 
 
@@ -103,8 +107,9 @@ def test_partial_table_cells_equal_final(demo_run, tmp_path):
     # baseline missing: the other rows keep their numbers, the noise mark is undecided
     remove_run_outputs(root, row_run("table4", 1), keep_train=True)
     st = collect(CONFIG, MATRIX, root, ["table4"], slurm=False)
-    part = [ln for ln in partial_table(CONFIG, MATRIX, st, "table4").splitlines()
-            if ln.startswith("| ")]  # fmt: skip
+    part = [
+        ln for ln in partial_table(CONFIG, MATRIX, st, "table4").splitlines() if ln.startswith("| ")
+    ]
     cells_final = body_final[3].split(" | ")[1:]
     cells_part = part[3].split(" | ")[1:]
     for a, b in zip(cells_final, cells_part, strict=True):
@@ -121,9 +126,11 @@ def test_states_from_files(demo_run, tmp_path):
         mark_incomplete(root, f"results/train/{training}/{name}")
     log = root / f"logs/train/{failed}.log"
     log.unlink()  # a fresh log (hard link: do not write into the demo's)
-    log.write_text("2026-01-01 INFO adfd.train.loop: epoch 1/2 loss 0.69 lr 1e-3 50.0 img/s\n"
-                   "Traceback (most recent call last):\n  File x\n"
-                   "RuntimeError: CUDA out of memory\n")  # fmt: skip
+    log.write_text(
+        "2026-01-01 INFO adfd.train.loop: epoch 1/2 loss 0.69 lr 1e-3 50.0 img/s\n"
+        "Traceback (most recent call last):\n  File x\n"
+        "RuntimeError: CUDA out of memory\n"
+    )
     st = collect(CONFIG, MATRIX, root, ["table7", "table4"], slurm=False)
     assert st.plan.train[training].state == "running"
     assert st.plan.train[failed].state == "failed"
@@ -168,9 +175,22 @@ def test_partial_overview_and_cli(demo_run, tmp_path):
     page = (tmp_path / "ov/overview.html").read_text()
     assert "(partial)" in page and "pending" in page and "nan" not in page
     res = subprocess.run(
-        [sys.executable, "-m", "adfd.cli", "--configfile", str(REPO / "demo/config.yaml"),
-         "status", "table7", "-d", str(root), "--table", "table7"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "adfd.cli",
+            "--configfile",
+            str(REPO / "demo/config.yaml"),
+            "status",
+            "table7",
+            "-d",
+            str(root),
+            "--table",
+            "table7",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("**table7.**") and "…" in res.stdout
