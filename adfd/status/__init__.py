@@ -161,7 +161,7 @@ def collect(
         problems += log.problems
         info = {
             "epochs_done": log.epochs_done,
-            "epochs": log.epochs,
+            "epochs": log.epochs or matrix.runs[rid].experiment["train"]["epochs"],
             "step_seconds": log.step_seconds,
             "resumed": log.resumed,
             "state_file": log.state_file,

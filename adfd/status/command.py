@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -40,8 +39,8 @@ def add_parser(sub, func) -> None:
     p.add_argument(
         "--profile",
         type=Path,
-        help="profile whose jobs/cores/gpu limit the ETA "
-        "uses (default: profiles/slurm where squeue exists, else profiles/local)",
+        help="profile whose jobs/cores/gpu limit the ETA uses (default: profiles/slurm "
+        "when the directory's jobs went through sbatch, else profiles/local)",
     )
     p.add_argument("--gpus", type=int, help="GPU jobs at once for the ETA (overrides --profile)")
     p.add_argument("--no-slurm", action="store_true", help="do not ask squeue")
@@ -62,9 +61,10 @@ def run_status(config, matrix, args) -> int:
         if table not in matrix.tables:
             raise UserError(f"--table {table}: unknown table; known: {', '.join(matrix.tables)}")
     st = collect(config, matrix, root, targets, slurm=not args.no_slurm)
-    profile = args.profile or REPO_ROOT / (
-        "profiles/slurm" if shutil.which("squeue") else "profiles/local"
-    )
+    on_slurm = (
+        any(j.external_id for j in st.plan.all_jobs()) or (root / ".snakemake/slurm_logs").is_dir()
+    )  # this directory's jobs went through sbatch
+    profile = args.profile or REPO_ROOT / ("profiles/slurm" if on_slurm else "profiles/local")
     if args.table:
         for table in args.table:
             print(partial_table(config, matrix, st, table), end="")
