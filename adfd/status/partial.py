@@ -65,7 +65,7 @@ def partial_markdown(table: str, spec: dict[str, Any], cells, matrix, done, note
             "of this cell is not decided."
         )
     if len(in_cells):
-        notes_text = footnotes(spec, in_cells.drop(columns=["pending", "noise_pending"]), **notes)
+        notes_text = footnotes(spec, cells.drop(columns=["noise_pending"]), **notes)
         lines += [notes_text[0]] + [n if n.startswith("- ") else f"- {n}" for n in notes_text[1:]]
     return "\n".join(lines) + "\n"
 
