@@ -49,16 +49,14 @@ class Status:
     locked: bool
 
 
-def squeue_states(ids: list[str]) -> dict[str, str]:
+def squeue_jobs() -> list[tuple[str, str, str]]:
+    """(job id, state, comment) of every job squeue lists."""
     res = subprocess.run(
-        ["squeue", "-h", "-o", "%i|%T", "-j", ",".join(ids)],
-        capture_output=True,
-        text=True,
-        timeout=10,
+        ["squeue", "-h", "-o", "%i|%T|%k"], capture_output=True, text=True, timeout=10
     )
-    if res.returncode != 0 and "Invalid job id" not in res.stderr:
+    if res.returncode != 0:
         raise RuntimeError(res.stderr.strip() or f"squeue exit status {res.returncode}")
-    return dict(line.split("|", 1) for line in res.stdout.split() if "|" in line)
+    return [tuple(line.split("|", 2)) for line in res.stdout.splitlines() if line.count("|") >= 2]
 
 
 def _train_units(plan: Plan, matrix: Matrix, rid: str) -> list[Job]:
@@ -145,12 +143,14 @@ def collect(
     for job in jobs:
         classify(job, wd)
     notes = []
-    if slurm and any(j.external_id for j in jobs):
+    marked = any(j.state in ("running", "interrupted") for j in jobs)
+    if slurm and marked and (shutil.which("squeue") or any(j.external_id for j in jobs)):
         if shutil.which("squeue"):
-            line = apply_slurm(jobs, wd, squeue_states)
+            notes.append(apply_slurm(jobs, wd, squeue_jobs))
         else:
-            line = "Slurm: job ids in .snakemake/incomplete but no squeue here; states from files"
-        notes.append(line)
+            notes.append(
+                "Slurm: job ids in .snakemake/incomplete but no squeue here; states from files"
+            )
     problems = list(wd.problems)
     progress, flags, stuck = {}, [], []
     for rid, job in plan.train.items():

@@ -121,18 +121,33 @@ def classify(job: Job, wd: Workdir) -> Job:
 
 
 def apply_slurm(jobs: list[Job], wd: Workdir, query) -> str | None:
-    """Slurm's view of the running jobs that carry a Slurm id; a line saying what was seen
-    or why the controller could not be asked (never raises). ``query(ids) -> {id: state}``."""
-    ids = sorted({j.external_id for j in jobs if j.external_id})
-    if not ids:
+    """Slurm's view of the jobs marked incomplete; a line saying what was seen or why the
+    controller could not be asked (never raises). ``query() -> [(id, state, comment)]``: the
+    plugin names each job's rule and wildcards in its ``--comment``
+    (``rule_<rule>_wildcards_<wildcards>``); a marker's ``external_jobid`` is used too."""
+    marked = [j for j in jobs if j.state in ("running", "interrupted")]
+    if not marked:
         return None
     try:
-        states = query(ids)
-    except Exception as err:
+        seen = query()
+    except Exception as err:  # any failure to reach Slurm is reported, not fatal
         return f"Slurm: could not ask the controller ({err}); job states from files only"
-    for job in jobs:
-        if job.external_id:
-            job.slurm_state = states.get(job.external_id)
-            if job.slurm_state is None and not wd.locked:
-                job.state = "interrupted"  # Slurm forgot it and no controller waits on it
-    return f"Slurm: {len(ids)} job(s) asked with squeue"
+    by_id = {jid: state for jid, state, _ in seen}
+    for job in marked:
+        if job.external_id is None:
+            key = [str(k) for k in job.key]
+            hit = next(
+                (
+                    jid
+                    for jid, _, comment in seen
+                    if comment.startswith(f"rule_{job.rule}_") and all(k in comment for k in key)
+                ),
+                None,
+            )
+            job.external_id = hit
+        job.slurm_state = by_id.get(job.external_id) if job.external_id else None
+        if job.slurm_state is not None:
+            job.state = "running"
+        elif job.external_id and not wd.locked:
+            job.state = "interrupted"  # Slurm forgot it and no controller waits on it
+    return f"Slurm: squeue asked ({len(seen)} job(s) queued or running)"
