@@ -7,6 +7,7 @@ adfd demo-data results/demo_data --seed 0
 adfd datasets check [--configfile ...] [--probe] [--dataset cdf]
 adfd datasets yield [results/preprocess/cdf/test/raw ...]
 adfd synth preview table12 3 [--out grid.png] [--n 8] [--seed 0] [--frames SHARD_DIR]
+adfd status [TARGET ...] [--table table4] [--overview DIR]   # where the study stands
 
 A user's mistake (a config value the schema rejects, an unknown table or row, a missing file)
 is answered with ``adfd: error: <message>`` on stderr (one line per problem) and exit status
@@ -186,6 +187,13 @@ def cmd_synth_preview(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    from adfd.status.command import run_status
+
+    config = load_config([Path(p) for p in args.configfile + args.sub_configfile])
+    return run_status(config, build_matrix(config), args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="adfd", description=__doc__.splitlines()[0])
     parser.add_argument("--configfile", action="append", default=[], help="overlay config")
@@ -242,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--frames", help="preprocessed shard directory (default: real portraits)")
     s.add_argument("--configfile", dest="sub_configfile", action="append", default=[])
     s.set_defaults(func=cmd_synth_preview)
+    from adfd.status.command import add_parser
+
+    add_parser(sub, cmd_status)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -8,8 +8,8 @@ Utilities sit below every stage and import no stage: ``adfd.errors``, ``adfd.log
 ``adfd.provenance``, ``adfd.registry`` and ``adfd.registries``. ``adfd.demo`` builds demo
 datasets: it may use utilities, config and data, and only the command line may import it (no
 stage depends on demo data). ``adfd.cli``, ``adfd.estimate`` (the cost of a plan, from config,
-datasets and finished runs), ``workflow/scripts`` and ``bench/`` sit on top and may import
-anything. Imports inside functions count like top-level ones.
+datasets and finished runs), ``adfd.status`` (``adfd status``), ``workflow/scripts`` and
+``bench/`` sit on top and may import anything. Imports inside functions count like top-level ones.
 
 Modules inside one package must not import each other in a circle either.
 """
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "adfd"
 STAGES = ("config", "data", "synthesis", "train", "evaluate", "report")
 UTILITIES = ("errors", "logs", "provenance", "registry", "registries")
-TOP = ("cli", "estimate")
+TOP = ("cli", "estimate", "status")
 
 
 def module_name(path: Path) -> str:

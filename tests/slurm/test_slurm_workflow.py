@@ -389,3 +389,57 @@ def test_killed_controller_unlock_and_rerun(slurm_demo, tmp_path):
     cells = table(workdir / "results/tables/table7.csv")
     assert not cells.duplicated().any()
     pd.testing.assert_frame_equal(cells, slurm_demo["table"], check_exact=True)
+
+
+def _status(workdir: Path, overlay: Path) -> str:
+    """`adfd status table7` on the working directory (files, squeue), as a user runs it."""
+    res = subprocess.run(
+        [str(Path(SNAKEMAKE).parent / "python"), "-m", "adfd.cli", "--configfile",
+         str(REPO / "demo/config.yaml"), "--configfile", str(overlay), "status", "table7",
+         "-d", str(workdir)],
+        capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def test_status_follows_a_cancelled_training_job(slurm_demo, tmp_path):
+    """`adfd status` while a training job runs (its epoch and Slurm job), after `scancel`
+    with no retry left (failed, with the rule, its log path and the error line), and after
+    the rerun (done)."""
+    workdir = slurm_demo["workdir"]
+    overlay, model = _long_run(workdir, tmp_path)
+    run = Path(model).parent.name
+    (workdir / f"results/train_state/{run}/state.pt").unlink(missing_ok=True)
+    train_log = workdir / f"logs/train/{run}.log"
+    train_log.unlink(missing_ok=True)
+    proc = start_snakemake(workdir, model, "-R", model, "--retries", "0",
+                           log=tmp_path / "snakemake.log", overlays=[overlay])  # fmt: skip
+    try:
+        job = wait_for(
+            lambda: train_log.exists() and f"epoch 1/{LONG_EPOCHS}" in train_log.read_text()
+            and next((j for j in squeue() if j["state"] == "RUNNING" and run in j["comment"]),
+                     None),
+            timeout=300, what="the training job to finish epoch 1", proc=proc,
+        )  # fmt: skip
+        running = _status(workdir, overlay)
+        print(running)
+        line = next(ln for ln in running.splitlines() if ln.startswith(f"  {run} ("))
+        assert re.search(rf"epoch \d+/{LONG_EPOCHS}", line), line
+        assert f"Slurm job {job['id']} RUNNING" in line, line
+        subprocess.run(["scancel", job["id"]], check=True)
+        assert proc.wait(timeout=300) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    failed = _status(workdir, overlay)
+    print(failed)
+    assert f"train_detector {run}: log logs/train/{run}.log: " in failed
+    assert "Slurm log .snakemake/slurm_logs/rule_train_detector/" in failed
+    assert f"failed (train_detector {run}: logs/train/{run}.log)" in failed  # its cells
+    run_snakemake(workdir, model, overlays=[overlay])  # the retry
+    done = _status(workdir, overlay)
+    print(done)
+    assert "failed:" not in done and "training now:" not in done
+    row1 = next(ln for ln in done.splitlines() if ln.startswith("    1 dynamic"))
+    assert "pending (run done, evaluation not started" in row1, row1
