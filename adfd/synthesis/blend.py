@@ -20,15 +20,16 @@ def blend(source: np.ndarray, target: np.ndarray, mask: np.ndarray, ratio: float
     source I_s, target I_t: (H, W, 3) uint8; mask: (H, W) float in [0, 1].
     Returns (blended (H, W, 3) uint8, M (H, W) float32).
 
-    float64 and truncation to uint8, as SBI, but only inside the bounding box of M > 0:
-    outside it M = 0 and the result is I_t exactly.
+    In the mask's own dtype, as SBI: a float32 mask (float32 canvases, BBMG) blends in
+    float32, a mask blurred from uint8 (``/ max`` gives float64) in float64; truncated to
+    uint8, only inside the bounding box of M > 0 (outside it M = 0 and the result is I_t).
     """
     out = np.array(target, dtype=np.uint8, copy=True)
     m = np.asarray(mask)
     box = nonzero_box(m)  # mask >= 0: non-zero is > 0
     if box is not None and ratio > 0:
         roi = np.s_[box[0] : box[1], box[2] : box[3]]
-        w = m[roi].astype(np.float64)[..., None] * float(ratio)
+        w = m[roi][..., None] * float(ratio)  # float32 stays float32 (SBI: mask *= ratio)
         out[roi] = (w * source[roi] + (1 - w) * target[roi]).astype(np.uint8)  # truncates
     return out, (m * ratio).astype(np.float32)
 

@@ -155,7 +155,9 @@ def test_elastic_on_the_mask_box_equals_the_full_frame_fields(face, shift):
 
 
 def test_blend_on_the_mask_box_equals_sbi_over_every_pixel(face):
-    """float64 and truncation on the box where M > 0 = SBI's float64 over the whole crop."""
+    """The blend on the box where M > 0 = SBI's over the whole crop, in the mask's dtype:
+    float32 for a float32 mask (SBI: ``mask *= ratio`` then ``mask * src + (1 - mask) * tgt``
+    on uint8 images stays float32), float64 for one blurred from uint8 (``/ max``)."""
     from adfd.synthesis.blend import blend
 
     rng = np.random.default_rng(0)
@@ -166,10 +168,14 @@ def test_blend_on_the_mask_box_equals_sbi_over_every_pixel(face):
     mask[100:300, 150:380] = rng.random((200, 230), dtype=np.float32)
     mask = cv2.GaussianBlur(mask, (31, 31), 0)
     for ratio in (0.25, 0.5, 0.75, 1.0):
+        for dtype in (np.float32, np.float64):
+            m_sbi = mask.astype(dtype)[..., None].copy()
+            m_sbi *= ratio
+            sbi = m_sbi * source + (1 - m_sbi) * image
+            assert sbi.dtype == dtype
+            got, _ = blend(source, image, mask.astype(dtype), ratio)
+            assert np.array_equal(got, sbi.astype(np.uint8)), (ratio, dtype)
         ours, m = blend(source, image, mask, ratio)
-        m64 = mask.astype(np.float64)[..., None] * ratio
-        sbi = (m64 * source + (1 - m64) * image).astype(np.uint8)
-        assert np.array_equal(ours, sbi), ratio
         assert np.array_equal(ours[:80], image[:80])  # outside the mask: the target itself
         assert m.dtype == np.float32 and np.array_equal(m, (mask * ratio).astype(np.float32))
 
