@@ -181,15 +181,20 @@ def _fallback_lines(spec, prim, names, missing) -> list[str]:
     return lines
 
 
-def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame, **notes) -> str:
-    header, body = grid(spec, cells, notes.get("names"))
+def markdown_grid(table: str, spec: dict[str, Any], header: list[str], body) -> list[str]:
+    """Caption, header and rows of a table's Markdown (final and partial tables alike)."""
     lines = [
         f"**{table}.** {spec['caption']}",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    lines += ["| " + " | ".join(line) + " |" for line in body]
+    return lines + ["| " + " | ".join(line) + " |" for line in body]
+
+
+def render_markdown(table: str, spec: dict[str, Any], cells: pd.DataFrame, **notes) -> str:
+    header, body = grid(spec, cells, notes.get("names"))
+    lines = markdown_grid(table, spec, header, body)
     notes = footnotes(spec, cells, **notes)
     lines += ["", notes[0]] + [n if n.startswith("- ") else f"- {n}" for n in notes[1:]]
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ def _full(cells, pending_recs):
 def partial_markdown(table: str, spec: dict[str, Any], cells, matrix, done, notes) -> str:
     """Markdown of a table with the cells that are in; ``…`` for the others."""
     from adfd.report.cells import table_metrics
-    from adfd.report.tables import footnotes, grid
+    from adfd.report.tables import footnotes, grid, markdown_grid
 
     full = _full(cells, placeholders(matrix, table, done))
     header, body = grid(spec, full, notes.get("names"))
@@ -49,13 +49,7 @@ def partial_markdown(table: str, spec: dict[str, Any], cells, matrix, done, note
                 line[j] = MISSING
             elif noise:
                 line[j] += NOISE_PENDING
-    lines = [
-        f"**{table}.** {spec['caption']}",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    lines += ["| " + " | ".join(line) + " |" for line in body]
+    lines = markdown_grid(table, spec, header, body)
     in_cells = full[~full["pending"]]
     total = len(full)
     lines += ["", f"Partial: {len(in_cells)} of {total} cells in; {MISSING} not in yet."]
