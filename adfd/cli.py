@@ -115,8 +115,9 @@ def cmd_demo_data(args) -> int:
 
 
 def cmd_datasets_check(args) -> int:
-    from adfd.data.check import check_dataset, format_check
-    from adfd.data.datasets import DatasetError
+    from adfd.datasets.check import check_dataset, format_check
+    from adfd.datasets.registry import DatasetError
+    from adfd.preprocess.video import probe_video
 
     config = load_config([Path(p) for p in args.configfile + args.sub_configfile])
     names = args.dataset or list(config["datasets"])
@@ -125,10 +126,11 @@ def cmd_datasets_check(args) -> int:
         raise NotFoundError(
             f"unknown dataset(s) {', '.join(unknown)}; configured: {', '.join(config['datasets'])}"
         )
+    probe = probe_video if args.probe else None  # decode one frame of every video
     status, results = 0, {}
     for name in names:
         try:
-            result, _ = check_dataset(name, config["datasets"][name], probe=args.probe)
+            result, _ = check_dataset(name, config["datasets"][name], probe=probe)
         except (DatasetError, OSError, ValueError) as err:
             print(f"{name}: {config['datasets'][name]['root']}\n  ERROR {err}\n  FAILED\n")
             results[name] = {"dataset": name, "ok": False, "error": str(err)}
@@ -146,7 +148,7 @@ def cmd_datasets_check(args) -> int:
 
 
 def cmd_datasets_yield(args) -> int:
-    from adfd.data.yields import find_groups, format_yield, summarize_yield
+    from adfd.preprocess.yields import find_groups, format_yield, summarize_yield
 
     dirs = args.dirs or ["results/preprocess"]
     groups = find_groups([Path(p) for p in dirs])
@@ -173,7 +175,7 @@ def cmd_synth_preview(args) -> int:
 
         faces = portrait_faces()
     else:
-        from adfd.data.shards import shard_faces
+        from adfd.preprocess.shards import shard_faces
 
         if not Path(args.frames).is_dir():
             raise UserError(f"--frames {args.frames}: no such shard directory")

@@ -37,7 +37,7 @@ import pandas as pd
 
 from adfd.config.matrix import Matrix
 from adfd.config.step_cost import execution_label, step_seconds_for
-from adfd.data.datasets import REGISTRY
+from adfd.datasets.registry import REGISTRY
 from adfd.evaluate.store import read_meta
 
 REF_IMAGE_SIZE = 380
@@ -276,7 +276,7 @@ def preprocess_units_cost(
     config: dict[str, Any], matrix: Matrix, detect_s: float, bytes_per_face: dict[str, float]
 ) -> dict[str, list[float]]:
     """``{split: [units, hours, disk GB]}`` of every preprocessing unit the tables need."""
-    from adfd.data.preprocess_job import frame_sampling
+    from adfd.preprocess.job import frame_sampling
 
     cost, pre = PREPROCESS_COST, config["preprocess"]
     out: dict[str, list[float]] = {}

@@ -198,8 +198,8 @@ def bench_train(args, device, samples, key) -> dict:
 def bench_eval(args, device, shards) -> list[dict]:
     import torch
 
-    from adfd.data.shards import load_shards
     from adfd.evaluate.infer import score_faces
+    from adfd.preprocess.shards import load_shards
     from adfd.train.model import autocast, create_model
 
     rows = []
@@ -245,11 +245,11 @@ def bench_detector(args, device) -> dict | str:
     import numpy as np
 
     try:
-        from adfd.data import retinaface_r50
+        from adfd.preprocess import retinaface_r50
     except ImportError:
         return "detector: not available in this tree"
     from adfd.config import load_config
-    from adfd.data.detect import build_detector
+    from adfd.preprocess.detect import build_detector
 
     pre = load_config()["preprocess"]["detector"]
     with tempfile.TemporaryDirectory() as tmp:

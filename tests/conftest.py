@@ -1,5 +1,6 @@
-"""Shared test settings (offline by default, albumentations quiet, repo paths) and the one
-demo ``all_tables`` run that the workflow and Slurm tests share."""
+"""Shared test settings (offline by default, albumentations quiet, repo paths), the real-face
+media the datasets and preprocess tests share, and the one demo ``all_tables`` run that the
+workflow and Slurm tests share."""
 
 import os
 import subprocess
@@ -46,3 +47,11 @@ def demo_run(tmp_path_factory):
     demo(workdir, "all_tables")
     print(f"demo all_tables wall time: {time.perf_counter() - t0:.0f} s")
     return workdir
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory) -> dict[str, Path]:
+    """Real-face videos and broken files for the datasets and preprocess tests (datamedia)."""
+    from tests.datamedia import media_files
+
+    return media_files(tmp_path_factory.mktemp("media"))

@@ -1,15 +1,16 @@
 """Stage layering of the ``adfd`` package, checked on the source with ``ast``.
 
-Stages run in this order and a stage may import only itself and earlier stages:
+Stages run in the pipeline's order and a stage may import only itself and earlier stages:
 
-    config -> data -> synthesis -> train -> evaluate -> report
+    config -> datasets -> preprocess -> synthesis -> train -> evaluate -> report
 
 Utilities sit below every stage and import no stage: ``adfd.errors``, ``adfd.logs``,
 ``adfd.provenance``, ``adfd.registry`` and ``adfd.registries``. ``adfd.demo`` builds demo
-datasets: it may use utilities, config and data, and only the command line may import it (no
-stage depends on demo data). ``adfd.cli``, ``adfd.estimate`` (the cost of a plan, from config,
-datasets and finished runs), ``adfd.status`` (``adfd status``), ``workflow/scripts`` and
-``bench/`` sit on top and may import anything. Imports inside functions count like top-level ones.
+datasets: it may use utilities, config, datasets and preprocess, and only the command line may
+import it (no stage depends on demo data). ``adfd.cli``, ``adfd.estimate`` (the cost of a
+plan, from config, datasets and finished runs), ``adfd.status`` (``adfd status``),
+``workflow/scripts`` and ``bench/`` sit on top and may import anything. Imports inside
+functions count like top-level ones.
 
 Modules inside one package must not import each other in a circle either.
 """
@@ -17,13 +18,14 @@ Modules inside one package must not import each other in a circle either.
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "adfd"
-STAGES = ("config", "data", "synthesis", "train", "evaluate", "report")
+STAGES = ("config", "datasets", "preprocess", "synthesis", "train", "evaluate", "report")
 UTILITIES = ("errors", "logs", "provenance", "registry", "registries")
 TOP = ("cli", "estimate", "status")
 
@@ -61,7 +63,7 @@ def parse_imports(source: str, package: str) -> list[tuple[int, str]]:
 
 
 def unit(module: str) -> str:
-    """The layering unit of a module: ``adfd.data.shards`` -> ``data``."""
+    """The layering unit of a module: ``adfd.preprocess.shards`` -> ``preprocess``."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else "adfd"
 
@@ -72,7 +74,7 @@ def allowed(importer: str) -> set[str]:
     if importer in UTILITIES:
         return set(UTILITIES)
     if importer == "demo":
-        return {*UTILITIES, "config", "data", "demo"}
+        return {*UTILITIES, "config", "datasets", "preprocess", "demo"}
     if importer in STAGES:
         return {*UTILITIES, *STAGES[: STAGES.index(importer) + 1]}
     raise AssertionError(f"adfd.{importer} has no place in the layering; add it to this test")
@@ -81,16 +83,22 @@ def allowed(importer: str) -> set[str]:
 def layering_violations() -> list[str]:
     found = []
     for name, path in MODULES.items():
-        if name == "adfd":
-            continue
-        src = unit(name)
-        ok = allowed(src)
-        for line, mod in imports(path):
-            dst = unit(mod)
-            if dst == "adfd":
-                found.append(f"{path.relative_to(ROOT)}:{line} imports the adfd package root")
-            elif dst not in ok:
-                found.append(f"{path.relative_to(ROOT)}:{line} ({src}) imports {mod} ({dst})")
+        if name != "adfd":
+            found += module_violations(name, str(path.relative_to(ROOT)), imports(path))
+    return found
+
+
+def module_violations(name: str, where: str, imported: list[tuple[int, str]]) -> list[str]:
+    """The imports of module ``name`` (file ``where``) that its layer does not allow."""
+    src = unit(name)
+    ok = allowed(src)
+    found = []
+    for line, mod in imported:
+        dst = unit(mod)
+        if dst == "adfd":
+            found.append(f"{where}:{line} imports the adfd package root")
+        elif dst not in ok:
+            found.append(f"{where}:{line} ({src}) imports {mod} ({dst})")
     return found
 
 
@@ -160,12 +168,36 @@ def test_the_checker_sees_function_level_imports_and_cycles():
         "    from .shards import load_shards\n"
         "    import adfd.report.tables\n"
     )
-    found = [mod for _, mod in parse_imports(source, "adfd.data")]
+    found = [mod for _, mod in parse_imports(source, "adfd.preprocess")]
     assert found == [
         "adfd.config.load",
         "adfd.train.loop",
-        "adfd.data.shards",
+        "adfd.preprocess.shards",
         "adfd.report.tables",
     ]
     assert cycles_of({"a": ["b"], "b": ["c"], "c": []}) == []
     assert cycles_of({"a": ["b"], "b": ["a"], "c": ["a"]}) == [["a", "b", "a"]]
+
+
+def test_the_checker_reports_an_upward_import():
+    """A planted module of the datasets stage that imports preprocessing and (inside a
+    function) training is reported twice; its import of config is not."""
+    source = (
+        "from adfd.config.load import load_config\n"
+        "from adfd.preprocess.video import read_frames\n"
+        "def f():\n"
+        "    from adfd.train.loop import Trainer\n"
+    )
+    found = parse_imports(source, "adfd.datasets")
+    assert module_violations("adfd.datasets.planted", "adfd/datasets/planted.py", found) == [
+        "adfd/datasets/planted.py:2 (datasets) imports adfd.preprocess.video (preprocess)",
+        "adfd/datasets/planted.py:4 (datasets) imports adfd.train.loop (train)",
+    ]
+
+
+@pytest.mark.parametrize("lower, upper", list(itertools.pairwise(STAGES)))
+def test_each_stage_may_not_import_the_next(lower, upper):
+    """Every neighbouring pair of stages, in pipeline order: the import is allowed one way."""
+    up = module_violations(f"adfd.{lower}.x", "x.py", [(1, f"adfd.{upper}.y")])
+    down = module_violations(f"adfd.{upper}.x", "x.py", [(1, f"adfd.{lower}.y")])
+    assert up == [f"x.py:1 ({lower}) imports adfd.{upper}.y ({upper})"] and down == []

@@ -28,8 +28,8 @@ import yaml
 from sklearn.metrics import roc_auc_score
 
 from adfd.config import load_config
-from adfd.data.datasets import list_videos
-from adfd.data.retinaface_r50 import save_random_weights
+from adfd.datasets.registry import list_videos
+from adfd.preprocess.retinaface_r50 import save_random_weights
 from tests.conftest import REPO, snakemake
 
 OVERLAY = REPO / "tests/overlays/production_smoke.yaml"

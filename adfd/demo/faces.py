@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from adfd.data.shards import RealFace
+from adfd.preprocess.shards import RealFace
 
 CARPHONE_SIZE = 256  # px, side of the upscaled carphone face crop
 CARPHONE_CROP = 2.4  # crop side / dlib box side around the first frame's face

@@ -26,9 +26,9 @@ def build_ffpp_shards(
 
     ``frames`` overrides preprocess.frames per split (e.g. more training faces).
     """
-    from adfd.data.datasets import list_videos
-    from adfd.data.preprocess import run_shard
+    from adfd.datasets.registry import list_videos
     from adfd.demo.benchmarks import build
+    from adfd.preprocess.write import run_shard
 
     root = Path(root)
     config = demo_config()

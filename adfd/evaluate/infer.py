@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from adfd.data.crop import apply_window, box_window
-from adfd.data.images import read_rgb
-from adfd.data.shards import in_crop
 from adfd.evaluate.store import write_store
+from adfd.preprocess.crop import apply_window, box_window
+from adfd.preprocess.images import read_rgb
+from adfd.preprocess.shards import in_crop
 from adfd.train.dataset import to_tensor
 from adfd.train.model import autocast, load_model
 
@@ -113,7 +113,7 @@ def run_many(
     threads: int = 1,
 ) -> dict[str, pd.DataFrame]:
     """Score several test sets with one model load: ``jobs`` = (dataset, shards, out)."""
-    from adfd.data.shards import load_shards
+    from adfd.preprocess.shards import load_shards
 
     torch.set_num_threads(max(1, threads))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

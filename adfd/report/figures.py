@@ -26,7 +26,7 @@ def _save(fig, outputs: dict[str, Path]) -> None:
 
 
 def first_training_face(shard: Path) -> dict[str, Any]:
-    from adfd.data.shards import training_samples
+    from adfd.preprocess.shards import training_samples
 
     samples = training_samples([shard])
     if not samples:
@@ -35,7 +35,7 @@ def first_training_face(shard: Path) -> dict[str, Any]:
 
 
 def fig4(shard: Path, seed: int, outputs: dict[str, Path]) -> None:
-    from adfd.data.images import read_rgb
+    from adfd.preprocess.images import read_rgb
     from adfd.report.synthesis_figures import fig4_masks
 
     sample = first_training_face(shard)
@@ -109,7 +109,7 @@ def fig6(
     chosen = chosen.sort_values("score")
     faces = read_stores(baseline)
     faces = faces[faces["frame_idx"] >= 0]
-    from adfd.data.shards import load_shards
+    from adfd.preprocess.shards import load_shards
 
     _, shard_faces = load_shards(shards, margin)
     fig, axes = plt.subplots(2, len(chosen), figsize=(2.2 * len(chosen), 4.8), squeeze=False)
@@ -168,7 +168,7 @@ def roc_curves(
 
 
 def fig7(shard: Path, synthesis: dict[str, Any], seed: int, outputs: dict[str, Path]) -> None:
-    from adfd.data.images import read_rgb
+    from adfd.preprocess.images import read_rgb
     from adfd.report.synthesis_figures import bbmg_variant_masks
 
     sample = first_training_face(shard)

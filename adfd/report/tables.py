@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from adfd.data.datasets import REGISTRY
+from adfd.datasets.registry import REGISTRY
 from adfd.evaluate.store import read_meta, read_stores
 from adfd.report.cells import DEFAULT_STATS, compute_cells, scored_sets, table_metrics
 

@@ -91,7 +91,7 @@ def _in_cells(config, matrix, st, table):
 
 
 def partial_table(config, matrix, st, table) -> str:
-    from adfd.data.datasets import display_names
+    from adfd.datasets.registry import display_names
     from adfd.report.cells import scored_sets
     from adfd.report.tables import _missing
     from adfd.status.partial import partial_markdown
@@ -113,7 +113,7 @@ def partial_table(config, matrix, st, table) -> str:
 
 
 def write_overview(config, matrix, st, out_dir: Path) -> list[Path]:
-    from adfd.data.datasets import display_names
+    from adfd.datasets.registry import display_names
     from adfd.status.cells import placeholders
     from adfd.status.partial import write_overview as write
 

@@ -4,7 +4,7 @@ Follows docs/sbi-recipe.md §3 (``SBI_Dataset.__getitem__`` -> ``self_blending``
 ``dynamic_blend``) with every axis of paper Table 1 built by name from ``synthesis`` config:
 
 1. hflip (train only, p = ``hflip_p``) with landmark and box remap;
-2. landmark crop (``adfd.data.crop.landmark_window``), landmarks and box shifted;
+2. landmark crop (``adfd.preprocess.crop.landmark_window``), landmarks and box shifted;
 3. truncation to 68 points (p = ``truncate_p``);
 4. mask (``MASKS``), source/target colour + frequency transform per ``transforms.object``,
    affine on source and mask, elastic on the mask only, blend mask (``BLURS``, or the
@@ -24,7 +24,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from adfd.data.crop import apply_window, box_window, draw_train_margins, landmark_window
+from adfd.preprocess.crop import apply_window, box_window, draw_train_margins, landmark_window
 from adfd.registries import BLENDS
 from adfd.synthesis.blur import blend_mask
 from adfd.synthesis.landmarks import hflip, truncate

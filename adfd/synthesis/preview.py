@@ -1,7 +1,7 @@
 """Preview grid of pseudo-fakes (``adfd synth preview TABLE ROW``).
 
 Rows of the PNG: real, fake, mask (blend ratio x blend mask, grey); columns: samples. The
-caller resolves the row's config and loads the faces (``adfd.data.shards.shard_faces`` or
+caller resolves the row's config and loads the faces (``adfd.preprocess.shards.shard_faces`` or
 ``adfd.demo.faces.portrait_faces``). Sample ``i`` draws from ``default_rng([seed, i])``, as
 the training loader draws per item.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from adfd.data.shards import RealFace
+from adfd.preprocess.shards import RealFace
 from adfd.synthesis.pipeline import make_training_pair
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from adfd.data.images import read_rgb
+from adfd.preprocess.images import read_rgb
 from adfd.synthesis import make_training_pair
 
 

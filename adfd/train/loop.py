@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import yaml
 
-from adfd.data.shards import training_samples
+from adfd.preprocess.shards import training_samples
 from adfd.provenance import environment
 from adfd.registries import CHECKPOINTS
 from adfd.train import fast

@@ -170,7 +170,7 @@ def test_datasets_come_from_one_registry():
     """Every registered dataset is a schema key, a report column and an estimate constant,
     and nothing else is."""
     from adfd.config.schema import load_schema
-    from adfd.data.datasets import KINDS, REGISTRY
+    from adfd.datasets.registry import KINDS, REGISTRY
     from adfd.estimate import TEST_VIDEOS, TRAIN_VIDEOS
     from adfd.report.tables import METRIC_NAMES
 

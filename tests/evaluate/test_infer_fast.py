@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import torch
 
-from adfd.data.shards import load_shards
 from adfd.demo.shards import build_ffpp_shards, demo_config
 from adfd.evaluate.infer import crop_faces, run_many, score_faces, video_batches
 from adfd.evaluate.protocol import resolve_protocol, video_scores
 from adfd.evaluate.stats import draw_counts, percentile_ci, weighted_auc
 from adfd.evaluate.store import build_store
+from adfd.preprocess.shards import load_shards
 from adfd.train.loop import run
 from adfd.train.model import load_model
 

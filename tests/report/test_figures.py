@@ -1,5 +1,5 @@
 """Fig. 4 and Fig. 7 drawn from a real preprocessed shard (the mask data from the report
-stage's ``synthesis_figures``, faces read back by ``adfd.data.shards.training_samples``)."""
+stage's ``synthesis_figures``, faces read back by ``adfd.preprocess.shards.training_samples``)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from adfd.data.datasets import VideoEntry
-from adfd.data.preprocess import run_shard
-from adfd.data.shards import training_samples
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.shards import training_samples
+from adfd.preprocess.write import run_shard
 from adfd.report.figures import fig4, fig7
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import pytest
 from synth_faces import detect
 
 import adfd.synthesis as syn
-from adfd.data.crop import apply_window, box_window
+from adfd.preprocess.crop import apply_window, box_window
 from adfd.synthesis.landmarks import hflip
 from adfd.synthesis.pipeline import landmark_crop, self_blend, stage_streams
 from adfd.synthesis.transforms import frequency, pair_augment

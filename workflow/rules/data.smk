@@ -1,7 +1,7 @@
 # Datasets: integrity check (first node per dataset), then sharded face preprocessing,
 # then a yield summary per dataset/split/distortion (not needed by the tables).
-from adfd.data.check import listing_config
-from adfd.data.preprocess_job import detector_config, frame_sampling
+from adfd.datasets.check import listing_config
+from adfd.preprocess.job import detector_config, frame_sampling
 
 
 rule check_dataset:

@@ -2,15 +2,17 @@
 
 The listing keys come in as ``params`` (a change re-runs the dataset); the gate keys
 (``gate``, ``expect``, ``max_unreadable``) are read from the config so that changing an
-expectation never re-runs preprocessing (adfd.data.check.listing_config).
+expectation never re-runs preprocessing (adfd.datasets.check.listing_config).
 """
 
 from pathlib import Path
 
-from adfd.data.check import write_manifest
+from adfd.datasets.check import write_manifest
 from adfd.logs import log_to
+from adfd.preprocess.video import probe_video
 
 with log_to(snakemake.log[0]):
     name = snakemake.wildcards.dataset
     cfg = {**snakemake.config["datasets"][name], **snakemake.params.dataset}
-    write_manifest(name, cfg, Path(snakemake.output[0]), probe=snakemake.params.probe)
+    probe = probe_video if snakemake.params.probe else None
+    write_manifest(name, cfg, Path(snakemake.output[0]), probe=probe)

@@ -1,9 +1,9 @@
-"""Snakemake adapter: preprocess one shard of one dataset split (adfd.data.preprocess)."""
+"""Snakemake adapter: preprocess one shard of one dataset split (adfd.preprocess.write)."""
 
 from pathlib import Path
 
-from adfd.data.preprocess_job import run
 from adfd.logs import log_to
+from adfd.preprocess.job import run
 
 with log_to(snakemake.log[0]):
     run(

@@ -1,9 +1,9 @@
-"""Snakemake adapter: yield summary of one dataset/split/distortion (adfd.data.yields)."""
+"""Snakemake adapter: yield summary of one dataset/split/distortion (adfd.preprocess.yields)."""
 
 from pathlib import Path
 
-from adfd.data.yields import write_yield
 from adfd.logs import log_to
+from adfd.preprocess.yields import write_yield
 
 with log_to(snakemake.log[0]):
     wc = snakemake.wildcards

@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from datamedia import astronaut, carphone_frame, grace_hopper
 
-from adfd.data import retinaface_r50 as r50
-from adfd.data.detect import DetectorError, build_detector
+from adfd.preprocess import retinaface_r50 as r50
+from adfd.preprocess.detect import DetectorError, build_detector
+from tests.datamedia import astronaut, carphone_frame, grace_hopper
 
 # Derived from ternaus/retinaface 0.0.8 (network.py, net.py): torchvision ResNet-50 body
 # without avgpool/fc (318 keys), FPN 5 conv+BN (30), 3 SSH x 5 conv+BN (90), 9 heads (18).
@@ -154,7 +154,7 @@ def test_boxes_scale_back_and_round_as_ternaus():
 
 def test_equal_areas_keep_sbis_order():
     """SBI orders faces with ``argsort(areas)[::-1]``: equal areas come out reversed."""
-    from adfd.data.detect import Face, by_area
+    from adfd.preprocess.detect import Face, by_area
 
     faces = [Face((0, 0, 10, 10), 0.9), Face((0, 0, 20, 20), 0.8), Face((5, 5, 15, 15), 0.7)]
     assert [f.score for f in by_area(faces)] == [0.8, 0.7, 0.9]
@@ -214,7 +214,7 @@ def test_no_face_is_an_empty_list(weights):
 
 
 def test_device_follows_the_jobs_gpu_request():
-    from adfd.data.preprocess_job import detector_config
+    from adfd.preprocess.job import detector_config
 
     cfg = {"name": "retinaface_r50", "device": "auto"}
     assert detector_config(cfg, 1)["device"] == "cuda"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_dataset_layouts import make_cdf, make_ffpp, touch
 
-from adfd.data.datasets import DatasetError, list_videos
+from adfd.datasets.registry import DatasetError, list_videos
+from tests.datasets.test_dataset_layouts import make_cdf, make_ffpp, touch
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Integrity gate (adfd.data.check): expected vs found per split and label, unreadable files.
+"""Integrity gate (adfd.datasets.check): expected vs found per split and label, unreadable files.
 
 Fixture trees in each official layout hold real videos (and broken ones where a test needs
 them); the gate's verdict must be the same from the CLI and from the DAG node's manifest.
@@ -14,8 +14,15 @@ import pytest
 import yaml
 
 from adfd.cli import main
-from adfd.data.check import GateError, check_dataset, format_check, listing_config, write_manifest
-from adfd.data.datasets import DatasetError, list_videos
+from adfd.datasets.check import (
+    GateError,
+    check_dataset,
+    format_check,
+    listing_config,
+    write_manifest,
+)
+from adfd.datasets.registry import DatasetError, list_videos
+from adfd.preprocess.video import probe_video
 
 
 def put(src: Path, dst: Path) -> Path:
@@ -85,7 +92,7 @@ def trees(tmp_path, media):
 
 def test_every_layout_passes_its_gate(trees):
     for name, cfg in trees.items():
-        result, _ = check_dataset(name, cfg, probe=True)
+        result, _ = check_dataset(name, cfg, probe=probe_video)
         assert result["ok"], format_check(result)
         assert not result["unreadable"] and not result["missing"]
     result, _ = check_dataset("dfdcp", trees["dfdcp"])
@@ -130,26 +137,26 @@ def test_unreadable_files_are_listed_and_gated(trees, media):
     shutil.copyfile(media["garbage"], dfdc / "videos/b.mp4")  # only probing finds it
     quick, _ = check_dataset("dfdc", trees["dfdc"])
     assert [u["video_id"] for u in quick["unreadable"]] == ["videos__a"]
-    result, _ = check_dataset("dfdc", trees["dfdc"], probe=True)
+    result, _ = check_dataset("dfdc", trees["dfdc"], probe=probe_video)
     reasons = {u["video_id"]: u["reason"] for u in result["unreadable"]}
     assert reasons["videos__a"] == "empty file (0 bytes)"
     assert "cannot open" in reasons["videos__b"] or "no frame" in reasons["videos__b"]
     assert not result["ok"] and "max_unreadable = 0" in result["problems"][0]
     assert str(dfdc / "videos/b.mp4") in format_check(result)
-    loose, _ = check_dataset("dfdc", {**trees["dfdc"], "max_unreadable": 2}, probe=True)
+    loose, _ = check_dataset("dfdc", {**trees["dfdc"], "max_unreadable": 2}, probe=probe_video)
     assert loose["ok"] and "2 unreadable" in loose["warnings"][0]
 
 
 def test_manifest_records_the_check_and_the_gate_raises(trees, tmp_path):
     out = tmp_path / "results/datasets/cdf.json"
-    manifest = write_manifest("cdf", trees["cdf"], out)
+    manifest = write_manifest("cdf", trees["cdf"], out, probe=probe_video)
     saved = json.loads(out.read_text())
     assert saved["check"]["ok"] and saved["check"]["probed"]
     assert saved["splits"] == manifest["splits"]
     assert [v["label"] for v in saved["splits"]["test"]] == [0, 1, 0]
     bad = {**trees["cdf"], "expect": {"test": {"real": 178, "fake": 340}}}
     with pytest.raises(GateError, match=r"(?s)dataset check failed for cdf.*expected 178"):
-        write_manifest("cdf", bad, tmp_path / "other.json")
+        write_manifest("cdf", bad, tmp_path / "other.json", probe=probe_video)
     assert not (tmp_path / "other.json").exists()
     assert listing_config({**bad, "gate": True, "max_unreadable": 0}) == {"root": bad["root"]}
 
@@ -193,11 +200,11 @@ def test_missing_policy_skip_scores_without_them_and_records_them(trees, tmp_pat
     with pytest.raises(DatasetError, match=r"set datasets\.dfdcp\.missing: skip"):
         list_videos("dfdcp", trees["dfdcp"], "test")
     cfg = {**trees["dfdcp"], "missing": "skip"}
-    result, _ = check_dataset("dfdcp", cfg, probe=True)
+    result, _ = check_dataset("dfdcp", cfg, probe=probe_video)
     assert result["ok"] and result["missing"] == [str(gone)]
     assert "skipped (datasets.dfdcp.missing: skip)" in result["warnings"][0]
     assert "SKIPPED" in format_check(result) and "missing: skip" in format_check(result)
-    manifest = write_manifest("dfdcp", cfg, tmp_path / "dfdcp.json")
+    manifest = write_manifest("dfdcp", cfg, tmp_path / "dfdcp.json", probe=probe_video)
     assert manifest["missing"] == {"policy": "skip", "skipped": [str(gone)]}
     assert [v["label"] for v in manifest["splits"]["test"]] == [0]
     assert [e.label for e in list_videos("dfdcp", cfg, "test")] == [0]
@@ -217,7 +224,7 @@ def test_generic_kinds_list_and_folders(tmp_path, media):
            "expect": {"test": {"real": 1, "fake": 1}}}  # fmt: skip
     failed, _ = check_dataset("mine", cfg)
     assert not failed["ok"] and "1 of 3 videos listed in" in failed["problems"][0]
-    result, scans = check_dataset("mine", {**cfg, "missing": "skip"}, probe=True)
+    result, scans = check_dataset("mine", {**cfg, "missing": "skip"}, probe=probe_video)
     assert result["ok"], format_check(result)
     assert [(e.video_id, e.label) for e in scans["test"].entries] == [
         ("clips__a", 0), ("clips__b", 1)]  # fmt: skip

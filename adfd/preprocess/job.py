@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from adfd.data.check import read_split
+from adfd.datasets.check import read_split
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ def run(
     crop_format: str = "png",
     keep: int | None = None,
 ) -> dict[str, Any]:
-    from adfd.data.distortions import build_distortion
-    from adfd.data.preprocess import run_shard, shard_entries
+    from adfd.preprocess.distortions import build_distortion
+    from adfd.preprocess.write import run_shard, shard_entries
 
     entries = shard_entries(read_split(manifest, split), shard, n_shards)
     log.info("shard %d/%d of %s: %d videos", shard, n_shards, split, len(entries))

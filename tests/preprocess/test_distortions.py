@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from adfd.data.distortions import build_distortion
+from adfd.preprocess.distortions import build_distortion
 
 CASES = [
     {"name": "resize", "size": 128}, {"name": "resize", "size": 256},

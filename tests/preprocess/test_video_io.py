@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from datamedia import astronaut, shifted_frames
 
-from adfd.data.video import read_frames, sample_indices
+from adfd.preprocess.video import read_frames, sample_indices
+from tests.datamedia import astronaut, shifted_frames
 
 
 def test_sample_indices_is_floored_linspace():

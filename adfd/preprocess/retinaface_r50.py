@@ -22,7 +22,7 @@ keypoints and scores rounded to two decimals. ternaus 0.0.7 padded into a ``max_
 and truncated to integers; 0.0.8, the release SBI's environment installed, does neither
 (docs/fidelity.md P11-1, P11-3; ``tests/preprocess/test_retinaface_reference.py`` runs the
 0.0.8 package itself). SBI's "no face" answer (``[{"bbox": []}]``) is an empty list here.
-:class:`adfd.data.detect.Detector` orders the faces by box area as SBI's crop script does.
+:class:`adfd.preprocess.detect.Detector` orders the faces by box area as SBI's crop script does.
 """
 
 from __future__ import annotations

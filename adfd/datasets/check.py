@@ -3,11 +3,13 @@
 ``check_dataset`` lists every split of one dataset (``datasets.scan_split``) and compares,
 per split and label, the videos *expected* (``datasets.<name>.expect`` in the config, else
 the official split file's own count) with those *listed* by the split file and *found* on
-disk, and lists unreadable files (zero bytes always; with ``probe`` every video is opened
-with OpenCV and one frame decoded). With ``datasets.<name>.gate: true`` any difference
-fails the check (docs/sbi-recipe.md §1 counts; a data-integrity gate). Videos listed but
-missing on disk fail whatever the gate (``datasets.<name>.missing: fail``, the default)
-unless ``missing: skip`` scores the dataset without them; the manifest records them.
+disk, and lists unreadable files (zero bytes always; with a ``probe`` every video is opened
+with OpenCV and one frame decoded: ``adfd.preprocess.video.probe_video``, which the callers,
+the command line and the DAG node, pass in, as decoding belongs to the later preprocess
+stage). With ``datasets.<name>.gate: true`` any difference fails the check
+(docs/sbi-recipe.md §1 counts; a data-integrity gate). Videos listed but missing on disk
+fail whatever the gate (``datasets.<name>.missing: fail``, the default) unless
+``missing: skip`` scores the dataset without them; the manifest records them.
 
 The manifest (JSON) pins the exact videos and labels every later job uses, so a change on
 disk is visible as a changed manifest rather than as silently shifted labels; its ``check``
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ LABELS = {0: "real", 1: "fake"}
 COUNT_KEYS = ("real", "fake", "videos")
 LISTING_KEYS = ("root", "compression", "kind", "list", "splits", "missing")  # manifest content
 MAX_LISTED = 20  # missing / unreadable paths printed per dataset (all are in the JSON)
+Probe = Callable[[Path], str]  # a video's path -> why no frame decodes ("" when one does)
 
 
 class GateError(RuntimeError):
@@ -45,9 +49,12 @@ def listing_config(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_dataset(
-    name: str, cfg: dict[str, Any], *, probe: bool = False
+    name: str, cfg: dict[str, Any], *, probe: Probe | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check one dataset; return ``(result, scans)`` (``scans``: split -> ``Scan``).
+
+    ``probe``: decodes one frame of every video (``adfd.preprocess.video.probe_video``);
+    None checks sizes only.
 
     ``result``: ``dataset, root, gate, probed, missing_policy, splits`` (per split:
     ``source`` and one record per label ``real``/``fake``/``all`` with ``expected,
@@ -56,10 +63,10 @@ def check_dataset(
     gate off, missing videos skipped by policy), ``ok``. Structural errors (no split file,
     malformed file) raise ``DatasetError``.
     """
-    from adfd.data.datasets import dataset_spec, scan_split
+    from adfd.datasets.registry import dataset_spec, scan_split
 
     spec = dataset_spec(name, cfg)
-    result = _new_result(name, cfg, spec.splits, probe)
+    result = _new_result(name, cfg, spec.splits, probe is not None)
     scans = {}
     for split in spec.splits:
         scan = scans[split] = scan_split(name, cfg, split)
@@ -79,7 +86,7 @@ def check_dataset(
 
 
 def _new_result(name: str, cfg: dict[str, Any], splits, probe: bool) -> dict[str, Any]:
-    from adfd.data.datasets import DatasetError
+    from adfd.datasets.registry import DatasetError
 
     expect = cfg.get("expect") or {}
     unknown = sorted(set(expect) - set(splits))
@@ -171,7 +178,7 @@ def _judge_unreadable(result: dict[str, Any], name: str) -> None:
         )
 
 
-def _unreadable(entries, probe: bool) -> list[tuple[Any, str]]:
+def _unreadable(entries, probe: Probe | None) -> list[tuple[Any, str]]:
     """Entries that cannot be used: zero bytes (always), or no frame decodable (``probe``)."""
     bad = []
     for entry in entries:
@@ -182,19 +189,11 @@ def _unreadable(entries, probe: bool) -> list[tuple[Any, str]]:
             continue
         if size == 0:
             bad.append((entry, "empty file (0 bytes)"))
-        elif probe:
-            reason = probe_video(entry.path)
+        elif probe is not None:
+            reason = probe(entry.path)
             if reason:
                 bad.append((entry, reason))
     return bad
-
-
-def probe_video(path: Path) -> str:
-    """Open ``path`` with OpenCV and decode its first frame; the reason it fails, or ``""``."""
-    from adfd.data.video import read_frames
-
-    frames, info = read_frames(path, 1)
-    return "" if frames else info.error or "no frame decoded"
 
 
 def format_check(result: dict[str, Any]) -> str:
@@ -252,7 +251,7 @@ def format_check(result: dict[str, Any]) -> str:
 
 
 def _manifest(name, cfg, entries_by_split, check) -> dict[str, Any]:
-    from adfd.data.datasets import summarize
+    from adfd.datasets.registry import summarize
 
     splits, counts = {}, {}
     for split, entries in entries_by_split.items():
@@ -269,9 +268,11 @@ def _manifest(name, cfg, entries_by_split, check) -> dict[str, Any]:
 
 
 def write_manifest(
-    name: str, cfg: dict[str, Any], out: Path, *, probe: bool = True
+    name: str, cfg: dict[str, Any], out: Path, *, probe: Probe | None
 ) -> dict[str, Any]:
     """Check dataset ``name`` (gate as configured), then write its manifest atomically.
+
+    ``probe``: as for :func:`check_dataset` (the DAG node passes ``probe_video``).
 
     Raises :class:`GateError` with the full report when the check fails; the manifest's
     ``check`` entry records the result otherwise.
@@ -291,7 +292,7 @@ def write_manifest(
 
 
 def read_split(manifest: Path, split: str):
-    from adfd.data.datasets import VideoEntry
+    from adfd.datasets.registry import VideoEntry
 
     data = json.loads(Path(manifest).read_text())
     if split not in data["splits"]:

