@@ -116,7 +116,7 @@ def cmd_demo_data(args) -> int:
 
 def cmd_datasets_check(args) -> int:
     from adfd.datasets.check import check_dataset, format_check
-    from adfd.datasets.registry import DatasetError
+    from adfd.datasets.entries import DatasetError
     from adfd.preprocess.video import probe_video
 
     config = load_config([Path(p) for p in args.configfile + args.sub_configfile])

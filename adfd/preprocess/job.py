@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from adfd.datasets.check import read_split
+from adfd.datasets.manifest import read_split
 
 log = logging.getLogger(__name__)
 

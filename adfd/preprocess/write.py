@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
 from adfd.preprocess.crop import apply_window, context_window
 from adfd.preprocess.detect import Detector, build_detector
 from adfd.preprocess.images import check_format, write_image

@@ -1,4 +1,5 @@
-"""Integrity gate (adfd.datasets.check): expected vs found per split and label, unreadable files.
+"""Integrity gate (adfd.datasets.check) and manifests (adfd.datasets.manifest): expected vs
+found per split and label, unreadable files.
 
 Fixture trees in each official layout hold real videos (and broken ones where a test needs
 them); the gate's verdict must be the same from the CLI and from the DAG node's manifest.
@@ -14,14 +15,10 @@ import pytest
 import yaml
 
 from adfd.cli import main
-from adfd.datasets.check import (
-    GateError,
-    check_dataset,
-    format_check,
-    listing_config,
-    write_manifest,
-)
-from adfd.datasets.registry import DatasetError, list_videos
+from adfd.datasets.check import GateError, check_dataset, format_check
+from adfd.datasets.entries import DatasetError
+from adfd.datasets.manifest import listing_config, write_manifest
+from adfd.datasets.registry import list_videos
 from adfd.preprocess.video import probe_video
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from adfd.datasets.registry import FFPP_METHODS, SPLITS, DatasetError, list_videos, summarize
+from adfd.datasets.entries import DatasetError
+from adfd.datasets.ffpp import FFPP_METHODS
+from adfd.datasets.registry import SPLITS, list_videos, summarize
 
 PAIRS = {"train": [["000", "001"]], "val": [["002", "003"]], "test": [["004", "005"]]}
 

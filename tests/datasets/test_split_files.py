@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adfd.datasets.registry import DatasetError, list_videos
+from adfd.datasets.entries import DatasetError
+from adfd.datasets.registry import list_videos
 from tests.datasets.test_dataset_layouts import make_cdf, make_ffpp, touch
 
 

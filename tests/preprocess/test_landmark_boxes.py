@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
 from adfd.preprocess.detect import build_detector
 from adfd.preprocess.job import frame_sampling
 from adfd.preprocess.landmarks import LandmarkBoxes, build_landmarks, iou_plus1

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
 from adfd.preprocess.crop import context_window
 from adfd.preprocess.images import read_rgb
 from adfd.preprocess.shards import ShardError, load_shards

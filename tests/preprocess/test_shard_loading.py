@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
 from adfd.preprocess.shards import ShardError, load_shards, training_faces
 from adfd.preprocess.write import run_shard, shard_entries
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from adfd.cli import main
-from adfd.datasets.check import write_manifest
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
+from adfd.datasets.manifest import write_manifest
 from adfd.preprocess.crop import context_window
 from adfd.preprocess.job import run as run_job
 from adfd.preprocess.shards import ShardError, load_shard_meta, load_shards, shards_provenance

