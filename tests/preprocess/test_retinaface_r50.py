@@ -13,6 +13,7 @@ import torch
 
 from adfd.preprocess import retinaface_r50 as r50
 from adfd.preprocess.detect import DetectorError, build_detector
+from adfd.preprocess.retinaface_net import STEPS
 from tests.datamedia import astronaut, carphone_frame, grace_hopper
 
 # Derived from ternaus/retinaface 0.0.8 (network.py, net.py): torchvision ResNet-50 body
@@ -101,7 +102,7 @@ def test_small_frame_is_upscaled_not_padded(weights):
     expect = (resized[500, 700].astype(np.float32) - r50.MEAN) / r50.STD
     assert np.allclose(x[0, :, 500, 700].numpy(), expect, atol=1e-5)
     # priors for that shape: ceil(1676 / s) x ceil(2048 / s) cells, two anchors each
-    cells = sum(-(-1676 // s) * -(-2048 // s) for s in r50.STEPS)
+    cells = sum(-(-1676 // s) * -(-2048 // s) for s in STEPS)
     assert len(runner.priors(1676, 2048)) == 2 * cells == 2 * (210 * 256 + 105 * 128 + 53 * 64)
 
 
