@@ -369,7 +369,7 @@ def main(argv=None) -> None:
     import torch
 
     from adfd.demo.shards import build_ffpp_shards
-    from adfd.train.loop import training_samples
+    from adfd.preprocess.shards import training_samples
 
     device = torch.device("cpu" if args.cpu_smoke or not torch.cuda.is_available() else "cuda")
     if args.cpu_smoke:  # a code-path check: one thread, dynamo without inductor codegen

@@ -12,15 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 
+def execution_options(train: dict[str, Any]) -> dict[str, Any]:
+    """The execution options of a recipe's ``train`` node, absent ones at their defaults: the
+    one description of them, recorded by a run (``execution`` in train_summary.json, the
+    model's meta) and labelled by :func:`execution_label` (recipes and records alike)."""
+    return {
+        "precision": train["precision"],
+        "channels_last": bool(train.get("channels_last", False)),
+        "compile": train.get("compile", False),
+        "fused_optimizer": bool(train.get("fused_optimizer", False)),
+        "prefetch": bool(train.get("prefetch", False)),
+    }
+
+
 def execution_label(train: dict[str, Any], *, speed_only: bool = True) -> str:
     """``fp32``, ``bf16+channels_last``, ``bf16+channels_last+compile_step+fused``, ..."""
-    parts = [train["precision"]]
-    if train.get("channels_last"):
+    options = execution_options(train)
+    parts = [options["precision"]]
+    if options["channels_last"]:
         parts.append("channels_last")
     if speed_only:
-        if train.get("compile"):
-            parts.append(f"compile_{train['compile']}")
-        if train.get("fused_optimizer"):
+        if options["compile"]:
+            parts.append(f"compile_{options['compile']}")
+        if options["fused_optimizer"]:
             parts.append("fused")
     return "+".join(parts)
 

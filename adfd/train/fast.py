@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from adfd.config.step_cost import execution_options
 from adfd.train.model import features_and_logits
 from adfd.train.sam import SAM
 
@@ -54,8 +55,10 @@ def check_options(train_cfg: dict[str, Any], optim_cfg: dict[str, Any] | None = 
 
 def make_optimizer(params, optim_cfg: dict[str, Any], train_cfg: dict[str, Any]):
     """SAM over SGD (§4.1), or plain SGD (``optim.name: sgd``), with the configured update
-    kernels (``train.fused_optimizer``: fused SGD, multi-tensor SAM perturbation)."""
-    check_options(train_cfg, optim_cfg)
+    kernels (``train.fused_optimizer``: fused SGD, multi-tensor SAM perturbation).
+
+    The options are checked once, by :func:`check_options` before the model is built
+    (``adfd.train.loop.Trainer``)."""
     fused = bool(train_cfg.get("fused_optimizer", False))
     sgd = {
         "lr": optim_cfg["lr"],
@@ -141,13 +144,6 @@ class Prefetcher:
 
 
 def execution_record(train_cfg: dict[str, Any], device: torch.device) -> dict[str, Any]:
-    """The execution options a run used, for train_summary.json and the model's meta."""
-    return {
-        "device": device.type,
-        "precision": train_cfg["precision"],
-        "channels_last": bool(train_cfg["channels_last"]),
-        "compile": train_cfg.get("compile", False),
-        "fused_optimizer": bool(train_cfg.get("fused_optimizer", False)),
-        "prefetch": bool(train_cfg.get("prefetch", False)),
-        "torch": torch.__version__,
-    }
+    """The execution options a run used, for train_summary.json and the model's meta
+    (``adfd.config.step_cost.execution_options``, with the device kind and torch version)."""
+    return {"device": device.type, **execution_options(train_cfg), "torch": torch.__version__}

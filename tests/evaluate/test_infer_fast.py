@@ -17,8 +17,8 @@ from adfd.evaluate.protocol import resolve_protocol, video_scores
 from adfd.evaluate.stats import draw_counts, percentile_ci, weighted_auc
 from adfd.evaluate.store import build_store
 from adfd.preprocess.shards import load_shards
-from adfd.train.loop import run
 from adfd.train.model import load_model
+from adfd.train.run import run
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import yaml
 
 from adfd.config import build_matrix, load_config
 from adfd.estimate import estimate
-from adfd.train.loop import run
+from adfd.train.run import run
 
 
 def test_estimate_uses_only_runs_with_the_same_key(tmp_path, monkeypatch, shards, tiny_experiment):

@@ -16,10 +16,11 @@ import timm
 import torch
 import torch.nn.functional as F
 
+from adfd.preprocess.shards import training_samples
 from adfd.train import fast
 from adfd.train import state as st
 from adfd.train.dataset import PairDataset
-from adfd.train.loop import Trainer, training_samples
+from adfd.train.loop import Trainer
 from adfd.train.model import load_model, save_model
 from adfd.train.validate import KeepLast
 

@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from adfd.train.loop import run
 from adfd.train.model import load_checkpoint
+from adfd.train.run import run
 from adfd.train.state import release, save_state
 from tests.conftest import REPO
 
@@ -22,7 +22,7 @@ import json, logging, sys, time
 from pathlib import Path
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 from adfd.train import loop
-from adfd.train.loop import run
+from adfd.train.run import run
 
 _step = loop.Trainer.train_step
 def announced(self, *a):  # real training; each finished step is announced on stdout

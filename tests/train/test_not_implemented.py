@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from adfd.config import load_config
-from adfd.train.loop import run
+from adfd.train.run import run
 
 
 def test_best_val_without_validation_shards_fails_before_training(tmp_path, shards):

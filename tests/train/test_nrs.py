@@ -9,7 +9,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from adfd.train.loop import run
 from adfd.train.model import load_checkpoint
 from adfd.train.nrs import (
     NRS,
@@ -19,6 +18,7 @@ from adfd.train.nrs import (
     noise_distance,
     weighted_loss,
 )
+from adfd.train.run import run
 
 # Two unit centres and four features at known angles to the nearest centre.
 CENTRES = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])

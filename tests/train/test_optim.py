@@ -10,9 +10,11 @@ import pytest
 import torch
 
 from adfd.config.canonical import drop_inert
+from adfd.preprocess.shards import training_samples
 from adfd.registries import CHECKPOINTS
 from adfd.train.dataset import PairDataset, collate_pairs
-from adfd.train.loop import Trainer, run, training_samples
+from adfd.train.loop import Trainer
+from adfd.train.run import run
 from adfd.train.sam import SAM
 
 

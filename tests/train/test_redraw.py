@@ -19,7 +19,7 @@ import pytest
 from adfd.preprocess.shards import training_samples
 from adfd.synthesis import make_training_pair
 from adfd.train.dataset import PairDataset
-from adfd.train.loop import run
+from adfd.train.run import run
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ import time
 import pytest
 import torch
 
-from adfd.train.loop import run
 from adfd.train.model import load_checkpoint
+from adfd.train.run import run
 from tests.conftest import REPO
 
 DRIVER = """
@@ -23,7 +23,7 @@ import json, logging, sys
 from pathlib import Path
 logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 from adfd.train import loop
-from adfd.train.loop import run
+from adfd.train.run import run
 
 def announced(step, *a):  # real training; each finished step is announced on stdout
     step(*a)

@@ -29,7 +29,7 @@ def test_linear_decay_matches_sbi_at_every_epoch():
 def test_the_trainer_steps_the_schedule_once_per_epoch(tmp_path, shards, tiny_experiment):
     """A real run: each epoch trains at the formula's lr and the scheduler is stepped
     exactly once per epoch (its ``last_epoch`` in the final state equals the epochs)."""
-    from adfd.train.loop import run
+    from adfd.train.run import run
     from adfd.train.state import load_state
 
     exp = tiny_experiment

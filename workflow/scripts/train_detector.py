@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from adfd.logs import log_to
-from adfd.train.loop import run
+from adfd.train.run import run
 
 with log_to(snakemake.log[0]):
     run(
