@@ -22,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from adfd.estimate import TEST_VIDEOS, _expected, _summary_key, run_seconds, step_cost
+from adfd.estimate.training import run_seconds, step_cost, summary_key
+from adfd.estimate.videos import TEST_VIDEOS, expected_videos
 
 
 def measured_training(root: Path) -> dict[tuple, dict[str, Any]]:
@@ -32,7 +33,7 @@ def measured_training(root: Path) -> dict[tuple, dict[str, Any]]:
     for path in sorted((root / "results/train").glob("*/train_summary.json")):
         try:
             data = json.loads(path.read_text())
-            key = _summary_key(data)
+            key = summary_key(data)
             secs, batch = data.get("step_seconds"), data.get("batch_real")
         except (OSError, ValueError, AttributeError):
             continue
@@ -61,7 +62,9 @@ def eval_seconds(root: Path, config: dict[str, Any], dist_jobs: int) -> tuple[fl
         ), f"measured: median of {len(secs)} evaluate job(s) (results/benchmarks/evaluate)"
     cost = config["evaluation"]["cost"]
     frames = config["preprocess"]["frames"]["test"]
-    faces = sum(_expected(config, ds, "test", TEST_VIDEOS) * frames for ds in config["datasets"])
+    faces = sum(
+        expected_videos(config, ds, "test", TEST_VIDEOS) * frames for ds in config["datasets"]
+    )
     return faces / cost["eval_faces_per_second"], (
         f"constant evaluation.cost ({cost['eval_faces_per_second']} faces/s, "
         f"{cost['reference'] or 'config'})"

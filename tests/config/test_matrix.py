@@ -171,7 +171,7 @@ def test_datasets_come_from_one_registry():
     and nothing else is."""
     from adfd.config.schema import load_schema
     from adfd.datasets.registry import KINDS, REGISTRY
-    from adfd.estimate import TEST_VIDEOS, TRAIN_VIDEOS
+    from adfd.estimate.videos import TEST_VIDEOS, TRAIN_VIDEOS
     from adfd.report.tables import METRIC_NAMES
 
     schema = load_schema()

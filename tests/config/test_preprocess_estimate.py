@@ -10,7 +10,11 @@ import pandas as pd
 import pytest
 
 from adfd.config import build_matrix, load_config
-from adfd.estimate import PREPROCESS_COST, preprocess_estimate, preprocess_units_cost
+from adfd.estimate.preprocessing import (
+    PREPROCESS_COST,
+    preprocess_estimate,
+    preprocess_units_cost,
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import copy
 
 from adfd.config import load_config
 from adfd.config.step_cost import step_seconds_for
-from adfd.estimate import run_seconds, step_cost
+from adfd.estimate.training import run_seconds, step_cost
 
 
 def test_measured_and_unmeasured_configurations_say_where_the_figure_comes_from():
