@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from adfd.report.figures import _save, plt
-from adfd.report.tables import _name, _pct, _write
+from adfd.report.grid import _name, _pct
+from adfd.report.tables import _write
 
 OUTCOMES = ("reproduced", "below", "above", "no paper value")
 COLOURS = {"reproduced": "#2e7d32", "below": "#c62828", "above": "#ef6c00",

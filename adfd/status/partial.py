@@ -1,5 +1,5 @@
 """A table while its study runs: the layout of ``results/tables/<table>.md`` with every
-finished cell as the final table prints it (``adfd.report.tables.grid`` / ``cell_text`` on
+finished cell as the final table prints it (``adfd.report.grid.grid`` / ``cell_text`` on
 cells from :func:`adfd.status.cells.compute`), ``…`` for the rest; and the reproduction
 overview (``adfd.report.overview``) of the cells that are in, pending cells marked."""
 
@@ -30,7 +30,8 @@ def _full(cells, pending_recs):
 def partial_markdown(table: str, spec: dict[str, Any], cells, matrix, done, notes) -> str:
     """Markdown of a table with the cells that are in; ``…`` for the others."""
     from adfd.report.cells import table_metrics
-    from adfd.report.tables import footnotes, grid, markdown_grid
+    from adfd.report.formats import markdown_grid
+    from adfd.report.grid import footnotes, grid
 
     full = _full(cells, placeholders(matrix, table, done))
     header, body = grid(spec, full, notes.get("names"))

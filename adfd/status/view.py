@@ -161,7 +161,7 @@ def cell_text(cell, metric: str) -> str:
 
 def table_lines(st: Status, matrix: Matrix, table: str) -> list[str]:
     from adfd.report.cells import table_metrics
-    from adfd.report.tables import _name
+    from adfd.report.grid import _name
 
     spec = matrix.tables[table]
     grid = st.cells[table]

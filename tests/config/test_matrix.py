@@ -172,7 +172,7 @@ def test_datasets_come_from_one_registry():
     from adfd.config.schema import load_schema
     from adfd.datasets.registry import KINDS, REGISTRY
     from adfd.estimate.videos import TEST_VIDEOS, TRAIN_VIDEOS
-    from adfd.report.tables import METRIC_NAMES
+    from adfd.report.grid import METRIC_NAMES
 
     schema = load_schema()
     datasets = schema["properties"]["datasets"]
