@@ -14,7 +14,8 @@ found by dlib (HOG + 68 points, 13 forehead points added on an arc for 81), scal
 
 The last column is the loader's share of one training step on a 16-core GPU node: 16 pairs
 per step spread over 16 cores take one pair's time, against the measured GPU step of 143 ms
-for 32 images (tf_efficientnet_b4, 380 px, SAM, H200; bench/train_step.py).
+for 32 images (tf_efficientnet_b4, 380 px, SAM, H200; measured by the SAM-step benchmark that
+is now section 2 (a) of bench/gpu_suite.py).
 
     python bench/synthesis.py [--n 40]
 """
@@ -44,7 +45,7 @@ from adfd.synthesis import make_training_pair
 from adfd.synthesis.masks import LAL_HULLS
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-GPU_STEP_MS, PAIRS_PER_STEP, NODE_CORES = 143.0, 16, 16  # bench/train_step.py on an H200
+GPU_STEP_MS, PAIRS_PER_STEP, NODE_CORES = 143.0, 16, 16  # SAM step on an H200 (gpu_suite (a))
 FRAME_W, FRAME_H, FACE_W = 1280, 720, 260  # FF++ raw 720p frame, face box width (px)
 SIZE = 380
 
