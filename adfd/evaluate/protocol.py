@@ -21,6 +21,7 @@ units, and the bootstrap always resamples *videos* (all units of a drawn video t
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,40 +43,24 @@ def _faces(store: pd.DataFrame, min_face_ratio: float) -> pd.DataFrame:
     return faces.assign(area=area)[area >= min_face_ratio * largest]
 
 
-@PROTOCOLS.register("sbi_video")
-def sbi_video(
-    store: pd.DataFrame,
-    *,
-    min_face_ratio: float = 0.5,
-    face_agg: str = "max",
-    no_face_score: float = 0.5,
-) -> pd.DataFrame:
-    videos = _videos(store)
-    kept = _faces(store, min_face_ratio)
-    frame = kept.groupby(["video_id", "frame_idx"])["score"].agg(face_agg)
-    video = frame.groupby(level="video_id").mean()
-    out = videos.join(video.rename("score"))
+def _video_units(store: pd.DataFrame, frames: pd.Series, no_face_score: float) -> pd.DataFrame:
+    """``sbi_video``: a video scores the mean of its frames with a face, else ``no_face_score``."""
+    video = frames.groupby(level="video_id").mean()
+    out = _videos(store).join(video.rename("score"))
     out["fallback"] = out["score"].isna()
     out["score"] = out["score"].fillna(no_face_score)
     return out.reset_index()[UNIT_COLUMNS]
 
 
-@PROTOCOLS.register("frame")
-def frame(
-    store: pd.DataFrame,
-    *,
-    min_face_ratio: float = 0.5,
-    face_agg: str = "max",
-    no_face_score: float = 0.5,
-) -> pd.DataFrame:
+def _frame_units(store: pd.DataFrame, frames: pd.Series, no_face_score: float) -> pd.DataFrame:
+    """``frame``: every read frame is a unit; one without a face scores ``no_face_score``."""
     if "frames_read" not in store or (store["frames_read"] < 0).any():
         raise ValueError(
             "protocol 'frame' needs frames_read per video in the prediction store "
             "(stores written before it was recorded: re-run evaluate_run)"
         )
     videos = _videos(store)
-    kept = _faces(store, min_face_ratio)
-    scored = kept.groupby(["video_id", "frame_idx"])["score"].agg(face_agg).rename("score")
+    scored = frames.rename("score")
     scored = scored.reset_index().join(videos, on="video_id").assign(fallback=False)
     read = store.groupby("video_id", sort=True)["frames_read"].first()
     with_face = scored.groupby("video_id").size().reindex(read.index, fill_value=0)
@@ -85,6 +70,33 @@ def frame(
     filler = filler.assign(score=float(no_face_score), fallback=True)
     out = pd.concat([scored[UNIT_COLUMNS], filler[UNIT_COLUMNS]], ignore_index=True)
     return out.sort_values(["video_id", "fallback"], kind="stable", ignore_index=True)
+
+
+def _sbi_face_scores(units: Callable[[pd.DataFrame, pd.Series, float], pd.DataFrame]):
+    """A protocol that scores each frame as SBI does, then makes ``units`` of the frames.
+
+    Faces below ``min_face_ratio`` x the frame's largest are dropped and a frame scores
+    ``face_agg`` over the rest; ``sbi_video`` and ``frame`` differ only in their units, so
+    their parameters (read by :func:`protocol_params`) are this one signature.
+    """
+
+    def protocol(
+        store: pd.DataFrame,
+        *,
+        min_face_ratio: float = 0.5,
+        face_agg: str = "max",
+        no_face_score: float = 0.5,
+    ) -> pd.DataFrame:
+        kept = _faces(store, min_face_ratio)
+        frames = kept.groupby(["video_id", "frame_idx"])["score"].agg(face_agg)
+        return units(store, frames, no_face_score)
+
+    protocol.__doc__ = units.__doc__
+    return protocol
+
+
+sbi_video = PROTOCOLS.register("sbi_video")(_sbi_face_scores(_video_units))
+frame = PROTOCOLS.register("frame")(_sbi_face_scores(_frame_units))
 
 
 @PROTOCOLS.register("deepfakebench")

@@ -31,7 +31,7 @@ import numpy as np
 
 from adfd.registries import MASKS
 from adfd.synthesis.blur import draw_blur_params, erode_outline, feather_small
-from adfd.synthesis.masks import SelfBlurred, channel_max, sbi_hull
+from adfd.synthesis.masks import Canvas, SelfBlurred, channel_max, on_canvas, sbi_hull
 
 # paper §3.3: left eye, right eye, nose, mouth (iBUG-68 index groups)
 FEATURES: dict[str, range] = {
@@ -194,14 +194,13 @@ def bbmg_finish(
 
 
 @MASKS.register("bbmg")
+@on_canvas()
 def bbmg(
     landmarks: np.ndarray,
     shape: tuple[int, int],
     rng: np.random.Generator,
+    canvas: Canvas,
     *,
-    dtype: str = "float32",
-    value: float = 255,
-    line_type: str = "LINE_8",
     variant: str = "full",
     feature_p: float = 0.5,
     narrow: float = 0.5,
@@ -212,5 +211,5 @@ def bbmg(
             f"unknown synthesis.mask.bbmg.variant '{variant}'; allowed: {', '.join(VARIANTS)}"
         )
     features = draw_features(rng, feature_p)
-    layers = bbmg_layers(landmarks, shape, features, dtype, value, line_type)
+    layers = bbmg_layers(landmarks, shape, features, *canvas)
     return SelfBlurred(layers, functools.partial(bbmg_finish, variant=variant, narrow=narrow))

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from adfd.registries import MASKS
-from adfd.synthesis.masks import binary_canvas, lal
+from adfd.synthesis.masks import Canvas, binary_canvas, lal, on_canvas
 
 
 def _point(p: np.ndarray) -> tuple[int, int]:
@@ -119,33 +119,20 @@ def sladd_region(landmarks: np.ndarray, shape: tuple[int, int], index: int) -> n
 
 
 @MASKS.register("sladd_local")
-def sladd_local(
-    landmarks: np.ndarray,
-    shape: tuple[int, int],
-    rng: np.random.Generator,
-    *,
-    dtype: str = "float32",
-    value: float = 255,
-    line_type: str = "LINE_8",  # inert: parts are dilated lines, binary before conversion
-) -> np.ndarray:
+@on_canvas()
+def sladd_local(landmarks: np.ndarray, shape: tuple[int, int], rng, canvas: Canvas) -> np.ndarray:
     """SLADD local mask: one of the ten regions, uniform.
 
-    Returns (H, W) of ``dtype``: float32 {0, 1}, uint8 {0, value} (as ``draw_hulls``).
+    Returns (H, W) of ``dtype``: float32 {0, 1}, uint8 {0, value} (as ``draw_hulls``); the
+    line type is inert (parts are dilated lines, binary before conversion).
     """
     index = int(rng.integers(len(SLADD_REGIONS)))
-    return binary_canvas(sladd_region(landmarks, shape, index), dtype, value)
+    return binary_canvas(sladd_region(landmarks, shape, index), canvas.dtype, canvas.value)
 
 
 @MASKS.register("lal_or_local")
-def lal_or_local(
-    landmarks: np.ndarray,
-    shape: tuple[int, int],
-    rng: np.random.Generator,
-    *,
-    dtype: str = "float32",
-    value: float = 255,
-    line_type: str = "LINE_8",
-) -> np.ndarray:
+@on_canvas()
+def lal_or_local(landmarks: np.ndarray, shape: tuple[int, int], rng, canvas: Canvas) -> np.ndarray:
     """Table 2 row 4: the ``lal`` mask with p = 0.5, else ``sladd_local``."""
     fn = lal if rng.random() < 0.5 else sladd_local
-    return fn(landmarks, shape, rng, dtype=dtype, value=value, line_type=line_type)
+    return fn(landmarks, shape, rng, **canvas._asdict())

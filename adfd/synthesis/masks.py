@@ -13,7 +13,8 @@ the LAL itself draws LINE_8 except ``facehull`` (LINE_AA), and OpenCV ignores LI
 float32 canvases, so the float32 baseline is the LAL's exact output.
 
 Registry contract: ``fn(landmarks, shape, rng, *, dtype, value, line_type, **own)`` where
-``own`` is the mask's own config node ``synthesis.mask.<name>`` (e.g. ``mask.bbmg``), if any.
+``own`` is the mask's own config node ``synthesis.mask.<name>`` (e.g. ``mask.bbmg``), if any;
+:func:`on_canvas` writes that signature once for every mask, which draws on a :class:`Canvas`.
 It returns either a plain (H, W) mask of ``dtype``, which the pipeline warps (affine,
 elastic) and then blurs with ``synthesis.blur`` (SBI's blend mask), or a ``SelfBlurred``
 (BBMG): layers that the pipeline warps the same way and then hands to the mask's own
@@ -22,8 +23,9 @@ elastic) and then blurs with ``synthesis.blur`` (SBI's blend mask), or a ``SelfB
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -32,6 +34,40 @@ from adfd.registries import MASKS
 
 DTYPES = {"uint8": np.uint8, "float32": np.float32}  # Table 3 "DataType"
 LINE_TYPES = {"LINE_8": cv2.LINE_8, "LINE_AA": cv2.LINE_AA}  # Table 3 "LineType"
+
+
+class Canvas(NamedTuple):
+    """What a mask is drawn on and with (Table 3's axes): canvas dtype, drawn value, line type."""
+
+    dtype: str
+    value: float
+    line_type: str
+
+
+def on_canvas(dtype: str = "float32", value: float = 255, line_type: str = "LINE_8"):
+    """Give ``draw(landmarks, shape, rng, canvas, **own)`` the registry's keyword contract.
+
+    The defaults are the canvas a direct call draws on (the pipeline always passes the
+    configured one): the LAL's (float32 canvas drawn with 255, LINE_8) unless given.
+    """
+
+    def wrap(draw: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(draw)
+        def mask(
+            landmarks: np.ndarray,
+            shape: tuple[int, int],
+            rng: np.random.Generator,
+            *,
+            dtype: str = dtype,
+            value: float = value,
+            line_type: str = line_type,
+            **own: Any,
+        ) -> Any:
+            return draw(landmarks, shape, rng, Canvas(dtype, value, line_type), **own)
+
+        return mask
+
+    return wrap
 
 
 class SelfBlurred(NamedTuple):
@@ -175,33 +211,20 @@ def lal_hull(
 
 
 @MASKS.register("sbi_hull")
-def sbi_hull(
-    landmarks: np.ndarray,
-    shape: tuple[int, int],
-    rng: np.random.Generator,
-    *,
-    dtype: str = "uint8",  # SBI fallback: zeros_like(uint8 image)
-    value: float = 1,  # SBI fallback: fillConvexPoly(..., 1.)
-    line_type: str = "LINE_8",  # OpenCV default
-) -> np.ndarray:
+# SBI fallback: zeros_like(uint8 image), fillConvexPoly(..., 1.); OpenCV's default line type
+@on_canvas(dtype="uint8", value=1)
+def sbi_hull(landmarks: np.ndarray, shape: tuple[int, int], rng, canvas: Canvas) -> np.ndarray:
     """Global mask: convex hull of all landmarks. Returns (H, W) of ``dtype``; draws nothing."""
     lm = np.asarray(landmarks).astype(np.int32)  # SBI landmarks are int (shape_to_np)
-    return draw_hulls(shape, [lm], dtype, value, line_type)
+    return draw_hulls(shape, [lm], *canvas)
 
 
 @MASKS.register("lal")
-def lal(
-    landmarks: np.ndarray,
-    shape: tuple[int, int],
-    rng: np.random.Generator,
-    *,
-    dtype: str = "float32",  # LAL: float32 canvas
-    value: float = 255,  # LAL: drawn with 255
-    line_type: str = "LINE_8",
-) -> np.ndarray:
+@on_canvas()  # LAL: float32 canvas, drawn with 255
+def lal(landmarks: np.ndarray, shape: tuple[int, int], rng, canvas: Canvas) -> np.ndarray:
     """LAL mask: one of the four hull types, uniform (Face X-ray ``random_get_hull``)."""
     kind = list(LAL_HULLS)[int(rng.integers(len(LAL_HULLS)))]
-    return lal_hull(landmarks, shape, kind, dtype, value, line_type)
+    return lal_hull(landmarks, shape, kind, *canvas)
 
 
 def build_mask(
