@@ -18,7 +18,7 @@ Then, on demo frames scaled to 720 rows on a 1280 x 720 canvas (an FF++-like fra
 landmark path (dlib HOG with 1 upsample + dlib68 on each HOG face) per frame, and the bytes
 one stored face takes (context window, ``preprocess.context_margin`` 0.2) as npy and PNG.
 With CUDA, R50 frames/s on the GPU, batched. The figures feed ``adfd plan --estimate``
-(adfd/estimate.py ``PREPROCESS_COST``).
+(adfd/estimate/preprocessing.py ``PREPROCESS_COST``).
 """
 
 from __future__ import annotations
