@@ -62,12 +62,12 @@ def test_build_time_and_summary(demo):
     assert json.loads((root / "demo_summary.json").read_text()) == summary
     counts = {k: (v["real"], v["fake"]) for k, v in summary["datasets"].items()}
     assert counts == {
-        "ffpp": (14, 56),
-        "cdf": (6, 6),
-        "dfdc": (5, 5),
-        "dfdcp": (6, 6),
-        "ffiw": (4, 4),
-        "wild": (3, 3),  # generic folders layout (kind: folders in demo/config.yaml)
+        "ffpp": (30, 120),
+        "cdf": (20, 20),
+        "dfdc": (20, 20),
+        "dfdcp": (21, 21),  # 20 + 20 test, 1 + 1 ``set: train``
+        "ffiw": (20, 20),
+        "wild": (8, 8),  # generic folders layout (kind: folders in demo/config.yaml)
     }
     on_disk = sorted(str(p.relative_to(root)) for p in root.rglob("*.mp4"))
     assert on_disk == sorted(v["path"] for v in summary["videos"])
@@ -77,10 +77,10 @@ def test_ffpp_layout(demo):
     root, _, _ = demo
     base = root / "FaceForensics++"
     splits = {s: json.loads((base / f"{s}.json").read_text()) for s in ("train", "val", "test")}
-    assert {s: len(p) for s, p in splits.items()} == {"train": 4, "val": 1, "test": 2}
+    assert {s: len(p) for s, p in splits.items()} == {"train": 4, "val": 1, "test": 10}
     ids = [i for pairs in splits.values() for pair in pairs for i in pair]
     assert all(len(p) == 2 for pairs in splits.values() for p in pairs)
-    assert sorted(ids) == [f"{i:03d}" for i in range(14)]
+    assert sorted(ids) == [f"{i:03d}" for i in range(30)]
     reals = sorted(p.stem for p in (base / "original_sequences/youtube/raw/videos").glob("*.mp4"))
     assert reals == sorted(ids)
     for method in METHODS:
@@ -101,7 +101,7 @@ def test_celebdf_list(demo):
         assert flag == ("0" if folder == "Celeb-synthesis" else "1")
         assert folder in {"Celeb-real", "YouTube-real", "Celeb-synthesis"}
         flags[flag] += 1
-    assert flags == {"1": 6, "0": 6}
+    assert flags == {"1": 20, "0": 20}
     listed = {line.split(" ")[1].split("/")[1] for line in lines}
     assert listed == {p.name for p in (root / "Celeb-DF-v2").glob("*/videos/*.mp4")}
 
@@ -110,7 +110,7 @@ def test_dfdc_labels(demo):
     root, _, _ = demo
     df = pd.read_csv(root / "DFDC" / "labels.csv")
     assert list(df.columns) == ["filename", "label"]
-    assert sorted(df.label.tolist()) == [0] * 5 + [1] * 5
+    assert sorted(df.label.tolist()) == [0] * 20 + [1] * 20
     assert set(df.filename) == {p.name for p in (root / "DFDC" / "videos").glob("*.mp4")}
 
 
@@ -127,8 +127,8 @@ def test_dfdcp_json(demo):
         assert entry["label"] == ("real" if top == "original_videos" else "fake")
     sets = Counter((e["set"], e["label"]) for e in index.values())
     assert sets == {
-        ("test", "real"): 5,
-        ("test", "fake"): 5,
+        ("test", "real"): 20,
+        ("test", "fake"): 20,
         ("train", "real"): 1,
         ("train", "fake"): 1,
     }
@@ -139,7 +139,7 @@ def test_ffiw_layout(demo):
     base = root / "FFIW" / "FFIW10K-v1-release"
     real = sorted(p.name for p in (base / "source/val/videos").glob("*.mp4"))
     fake = sorted(p.name for p in (base / "target/val/videos").glob("*.mp4"))
-    assert len(real) == len(fake) == 4
+    assert len(real) == len(fake) == 20
 
 
 def test_videos_decode_and_move(demo):
@@ -241,5 +241,5 @@ def test_deterministic_bytes_and_seed_dependent(demo, tmp_path):
     changed = _bytes(tmp_path / "seed1")
     videos = [k for k in first if k.endswith("original_sequences/youtube/raw/videos/000.mp4")]
     assert videos and all(changed[k] != first[k] for k in videos)
-    assert other["datasets"]["ffpp"]["real"] == 14
+    assert other["datasets"]["ffpp"]["real"] == 30
     assert first.keys() != changed.keys() or any(first[k] != changed[k] for k in first)

@@ -100,6 +100,7 @@ INERT_RULES: list[InertRule] = [
         "a failure allowance: a run that finishes trained on the same draws whatever its value",
     ),
     (lambda c: c["optim"]["name"] != "sam", "optim.rho", "rho is SAM's radius; plain SGD"),
+    (lambda c: c["optim"]["name"] == "adamw", "optim.momentum", "AdamW has no SGD momentum"),
     *[
         (lambda c: True, f"train.{k}", f"train.{k}: same maths and random stream, faster kernels")
         for k in ("fused_optimizer", "prefetch")

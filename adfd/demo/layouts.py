@@ -28,6 +28,11 @@ FFPP_METHODS = {  # manipulated_sequences folder -> recipe
     "NeuralTextures": "neuraltextures",
 }
 FFIW_SIZE = (512, 384)  # (W, H): multi-person frames
+# Test videos per benchmark and class (FF++: test pairs, each giving 2 reals and 8 fakes).
+# Sized so that a detector near AUC 0.8 has a 95 % bootstrap CI about +-12 AUC points wide
+# per benchmark; the training side (FF++ train/val, DFDCP's ``set: train``) stays as it was.
+TEST_VIDEOS = {"ffpp_pairs": 10, "cdf": 20, "dfdc": 20, "dfdcp": 20, "ffiw": 20, "wild": 8}
+CELEB_REAL = 14  # of the Celeb-DF reals; the others are YouTube-real
 GROUP_WINDOW_CENTER = (975.0, 280.0)  # t1.jpg px: x 655..1295, y 40..520 at rest
 GROUP_WINDOW_WIDTH = 640.0  # t1.jpg px
 
@@ -45,13 +50,32 @@ def _clip(name: str, rng: np.random.Generator) -> motion.Clip:
     return motion.identity_clip(name, rng)
 
 
+def _cycle(people: list[str], n: int, rng: np.random.Generator) -> list[str]:
+    """``n`` people: seeded permutations of ``people`` one after the other (each appears
+    n / len(people) times, rounded)."""
+    out: list[str] = []
+    while len(out) < n:
+        out += list(rng.permutation(people))
+    return out[:n]
+
+
+def _other(people: list[str], name: str, rng: np.random.Generator) -> str:
+    """A seeded choice of someone else than ``name`` (the source of a swap)."""
+    rest = [p for p in people if p != name]
+    return rest[int(rng.integers(len(rest)))]
+
+
 def ffpp(w: Writer, train: list[str], test: list[str], rng: np.random.Generator) -> None:
-    """FF++: 4 train / 1 val / 2 test pairs; reals 000..013, fakes both ways x 4 methods."""
-    t, s = list(rng.permutation(train)), list(rng.permutation(test))
+    """FF++: 4 train / 1 val / ``TEST_VIDEOS["ffpp_pairs"]`` test pairs of two different
+    people; reals numbered from 000, fakes both ways x 4 methods."""
+    t = list(rng.permutation(train))
+    test_people = []
+    for a in _cycle(test, TEST_VIDEOS["ffpp_pairs"], rng):
+        test_people += [a, _other(test, a, rng)]
     people = {
         "train": [t[0], t[1], t[2], t[3], t[1], t[2], t[3], t[0]],
         "val": [t[0], t[2]],  # held-out clips of training people (only 4 train faces exist)
-        "test": s[:4],
+        "test": test_people,
     }
     base, vid = "FaceForensics++", 0
     for split, names in people.items():
@@ -73,22 +97,26 @@ def ffpp(w: Writer, train: list[str], test: list[str], rng: np.random.Generator)
 
 
 def celebdf(w: Writer, test: list[str], rng: np.random.Generator) -> None:
-    """Celeb-DF-v2: 4 Celeb-real + 2 YouTube-real, 6 Celeb-synthesis swaps."""
-    q = list(rng.permutation(test))
+    """Celeb-DF-v2: ``CELEB_REAL`` Celeb-real + the rest YouTube-real, as many
+    Celeb-synthesis swaps of the Celeb-real videos (``idT_idS_NNNN``)."""
+    n = TEST_VIDEOS["cdf"]
     cid = {name: test.index(name) for name in test}  # Celeb-DF person ids idN
-    lines, celeb = [], []
-    for k, name in enumerate(q):
-        folder, file = (
-            ("Celeb-real", f"id{cid[name]}_0000") if k < 4 else ("YouTube-real", f"{k - 4:05d}")
-        )
+    lines, celeb, per_id, per_pair = [], [], {}, {}
+    for k, name in enumerate(_cycle(test, n, rng)):
+        if k < CELEB_REAL:
+            j = per_id[name] = per_id.get(name, -1) + 1
+            folder, file = "Celeb-real", f"id{cid[name]}_{j:04d}"
+        else:
+            folder, file = "YouTube-real", f"{k - CELEB_REAL:05d}"
         w.real("cdf", f"Celeb-DF-v2/{folder}/videos/{file}.mp4", _clip(name, rng))
         lines.append(f"1 {folder}/{file}.mp4")
-        if k < 4:
+        if k < CELEB_REAL:
             celeb.append((name, f"Celeb-DF-v2/{folder}/videos/{file}.mp4"))
-    for k in range(6):
-        name, real = celeb[k % 4]
-        src = q[(q.index(name) + 1 + k // 4) % len(q)]
-        file = f"id{cid[name]}_id{cid[src]}_0000.mp4"
+    for k in range(n):
+        name, real = celeb[k % len(celeb)]
+        src = _other(test, name, rng)
+        j = per_pair[name, src] = per_pair.get((name, src), -1) + 1
+        file = f"id{cid[name]}_id{cid[src]}_{j:04d}.mp4"
         w.fake(
             "cdf",
             f"Celeb-DF-v2/Celeb-synthesis/videos/{file}",
@@ -102,23 +130,28 @@ def celebdf(w: Writer, test: list[str], rng: np.random.Generator) -> None:
 
 
 def dfdc(w: Writer, test: list[str], rng: np.random.Generator) -> None:
-    """DFDC test set: 5 real + 5 fake under ``videos/``, ``labels.csv`` (1 = fake)."""
-    q, taken, rows = list(rng.permutation(test)), set(), []
-    for k in range(5):
+    """DFDC test set: ``TEST_VIDEOS["dfdc"]`` real + as many fake under ``videos/``,
+    ``labels.csv`` (1 = fake)."""
+    taken, rows = set(), []
+    for name in _cycle(test, TEST_VIDEOS["dfdc"], rng):
         real = f"DFDC/videos/{random_name(rng, taken)}.mp4"
-        w.real("dfdc", real, _clip(q[k], rng))
+        w.real("dfdc", real, _clip(name, rng))
         rows.append((Path(real).name, 0))
         fake = f"DFDC/videos/{random_name(rng, taken)}.mp4"
-        w.fake("dfdc", fake, real, _clip(q[(k + 1) % len(q)], rng), "dfdc", rng)
+        w.fake("dfdc", fake, real, _clip(_other(test, name, rng), rng), "dfdc", rng)
         rows.append((Path(fake).name, 1))
     text = "filename,label\n" + "".join(f"{f},{lab}\n" for f, lab in sorted(rows))
     _write(w.root / "DFDC" / "labels.csv", text)
 
 
 def dfdcp(w: Writer, train: list[str], test: list[str], rng: np.random.Generator) -> None:
-    """DFDC-Preview: 5 real + 5 fake test videos (methods A, B) and 2 ``set: train`` ones."""
-    q, taken, index, pids = list(rng.permutation(test)), set(), {}, set()
-    plan = [(q[k], q[(k + 1) % len(q)], "AAABB"[k], "test") for k in range(5)]
+    """DFDC-Preview: ``TEST_VIDEOS["dfdcp"]`` real + as many fake test videos (methods A
+    and B, 3 : 2) and 2 ``set: train`` ones."""
+    taken, index, pids = set(), {}, set()
+    plan = [
+        (name, _other(test, name, rng), "AAABB"[k % 5], "test")
+        for k, name in enumerate(_cycle(test, TEST_VIDEOS["dfdcp"], rng))
+    ]
     t = list(rng.permutation(train))
     plan.append((t[0], t[1], "A", "train"))
     for name, src, method, split in plan:
@@ -158,9 +191,12 @@ def _ffiw_scenes(test: list[str]) -> list[motion.Scene]:
 
 
 def ffiw(w: Writer, test: list[str], rng: np.random.Generator) -> None:
-    """FFIW-10K val: 4 multi-person reals (source/) and one face swapped in each (target/)."""
+    """FFIW-10K val: ``TEST_VIDEOS["ffiw"]`` multi-person reals (source/), the scenes in
+    turn with their own camera motion, and one face swapped in each (target/)."""
     base = "FFIW/FFIW10K-v1-release"
-    for k, scene in enumerate(_ffiw_scenes(test)):
+    scenes = _ffiw_scenes(test)
+    for k in range(TEST_VIDEOS["ffiw"]):
+        scene = scenes[k % len(scenes)]
         name = f"val_{k + 1:05d}.mp4"
         real = f"{base}/source/val/videos/{name}"
         w.real("ffiw", real, motion.film(scene, rng))
@@ -179,11 +215,11 @@ def ffiw(w: Writer, test: list[str], rng: np.random.Generator) -> None:
 
 
 def wild(w: Writer, test: list[str], rng: np.random.Generator) -> None:
-    """A benchmark no code knows: 3 real + 3 face-swapped videos in ``Wild/real|fake/``
-    (the ``kind: folders`` convention), named like a phone's camera roll."""
-    q = list(rng.permutation(test))
-    for k in range(3):
+    """A benchmark no code knows: ``TEST_VIDEOS["wild"]`` real + as many face-swapped videos
+    in ``Wild/real|fake/`` (the ``kind: folders`` convention), named like a camera roll."""
+    n = TEST_VIDEOS["wild"]
+    for k, name in enumerate(_cycle(test, n, rng)):
         real = f"Wild/real/VID_{k:04d}.mp4"
-        w.real("wild", real, _clip(q[k], rng))
-        src = _clip(q[(k + 3) % len(q)], rng)
-        w.fake("wild", f"Wild/fake/VID_{k + 3:04d}.mp4", real, src, "faceswap", rng)
+        w.real("wild", real, _clip(name, rng))
+        src = _clip(_other(test, name, rng), rng)
+        w.fake("wild", f"Wild/fake/VID_{k + n:04d}.mp4", real, src, "faceswap", rng)

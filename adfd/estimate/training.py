@@ -69,7 +69,7 @@ def step_cost(
     per_step, how = step_seconds_for(experiment["train"], cost)
     per_step *= images / cost["step_images"]
     per_step *= (experiment["data"]["image_size"] / REF_IMAGE_SIZE) ** 2
-    if experiment["optim"]["name"] == "sgd":
+    if experiment["optim"]["name"] != "sam":  # one forward/backward per step, not SAM's two
         per_step *= 0.5
     return per_step, f"constant evaluation.cost ({cost['reference'] or 'config'}; {how}), scaled"
 

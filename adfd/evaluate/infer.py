@@ -31,17 +31,19 @@ log = logging.getLogger(__name__)
 
 
 def crop_faces(faces: pd.DataFrame, size: int, margin: float) -> torch.Tensor:
-    crops = []
-    for frame_file, group in faces.groupby("frame_file", sort=False):
-        frame = read_rgb(frame_file)  # the face's stored context crop (or a full frame)
+    """The network input of every face, in the rows' order (whatever that order: the
+    scores are written back by position). Each stored image (the face's context crop, or a
+    full frame) is read once for its consecutive rows; the store is sorted by video, frame
+    and face."""
+    crops, path, frame = [], None, None
+    for row in faces.itertuples(index=False):
+        if row.frame_file != path:
+            path, frame = row.frame_file, read_rgb(row.frame_file)
         h, w = frame.shape[:2]
-        for row in group.itertuples():
-            _, box = in_crop(row)
-            window = box_window(box, (margin,) * 4, h, w)
-            crop = cv2.resize(
-                apply_window(frame, window), (size, size), interpolation=cv2.INTER_LINEAR
-            )
-            crops.append(to_tensor(crop))
+        _, box = in_crop(row)
+        window = box_window(box, (margin,) * 4, h, w)
+        crop = cv2.resize(apply_window(frame, window), (size, size), interpolation=cv2.INTER_LINEAR)
+        crops.append(to_tensor(crop))
     return torch.stack(crops)
 
 

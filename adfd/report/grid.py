@@ -13,6 +13,8 @@ import pandas as pd
 
 from adfd.datasets.registry import REGISTRY
 from adfd.report.cells import DEFAULT_STATS, scored_sets, table_metrics
+from adfd.report.verdict import max_width, outcome
+from adfd.train.learning import LN2, LN2_MARGIN
 
 # Column names: every registered dataset's display name, the paper's averages and FF++
 # methods; a dataset added by config brings its own (``datasets.<name>.display``).
@@ -109,6 +111,7 @@ def footnotes(
                 "within the noise: paired bootstrap test on the same resampled videos, "
                 f"p ≥ {stats['alpha']:g} (CSV: delta_vs_baseline, its CI, z, p)."
             )
+    lines += _verdict_line(prim, stats)
     lines += _run_lines(prim)
     lines += _fallback_lines(spec, prim, names, missing)
     lines.append(f"- protocol: {first['protocol']} {first.get('protocol_params', '')}")
@@ -129,6 +132,8 @@ def _cells_line(prim: pd.DataFrame, first: pd.Series, level: str) -> str:
 
 
 def _run_lines(prim: pd.DataFrame) -> list[str]:
+    """One line per row: its runs, provenance and final training loss (per seed); a run
+    whose loss never left ln 2 learned nothing and is flagged where its numbers are."""
     lines = []
     for r in prim.drop_duplicates("row").itertuples():
         prov = ""
@@ -137,8 +142,31 @@ def _run_lines(prim: pd.DataFrame) -> list[str]:
                 f"; commit {str(r.git_commit)[:10]}, checkpoint {r.checkpoint_policy}, "
                 f"detector {r.detector}"
             )
+        loss = str(getattr(r, "final_loss", "") or "")
+        if loss and loss != "nan":
+            prov += f", final training loss {loss}"
+            if "False" in str(getattr(r, "left_ln2", "")):
+                prov += f" (**never fell {LN2_MARGIN:g} below ln 2 = {LN2:.3f}: not learned**)"
         lines.append(f"- row {r.row} `{r.row_id}`: run {r.run_ids}{prov}")
     return lines
+
+
+def _verdict_line(prim: pd.DataFrame, stats: dict[str, Any]) -> list[str]:
+    """How many cells reproduce the paper (``adfd.report.verdict``), as in the overview."""
+    if not {"paper", "ci_low", "ci_high"} <= set(prim):
+        return []
+    width = max_width(stats)
+    bounds = zip(prim["paper"], prim["ci_low"], prim["ci_high"], strict=True)
+    verdicts = pd.Series([outcome(p, lo, hi, width) for p, lo, hi in bounds])
+    n = verdicts.value_counts()
+    if not (verdicts != "no paper value").any():
+        return []
+    return [
+        f"- against the paper: {n.get('reproduced', 0)} reproduced (paper inside our CI, CI at "
+        f"most {width:g} points wide), {n.get('inconclusive', 0)} inconclusive (inside a "
+        f"wider CI), {n.get('below', 0)} below and {n.get('above', 0)} above (paper outside "
+        f"our CI) of {int((verdicts != 'no paper value').sum())} cells with a paper value"
+    ]
 
 
 def _fallback_lines(spec, prim, names, missing) -> list[str]:

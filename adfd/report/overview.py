@@ -1,10 +1,12 @@
 """Reproduction overview: every cell of every table beside the paper's value.
 
 For each table CSV (primary protocol, every distortion) a cell is *reproduced* when the
-paper's AUC lies inside our bootstrap CI, *above* / *below* when it lies outside (the
-difference is more than test-set sampling noise), and *no paper value* when the paper
-prints none (e.g. Fig. 5). One figure (our AUC with its CI and the paper's value, one panel
-per table) and one self-contained HTML page (a summary, then one grid per table) show it.
+paper's AUC lies inside our bootstrap CI and that CI is at most ``statistics.max_ci_width``
+AUC points wide, *inconclusive* when it lies inside a wider CI, *above* / *below* when it
+lies outside (the difference is more than test-set sampling noise), and *no paper value*
+when the paper prints none (e.g. Fig. 5); ``adfd.report.verdict``. One figure (our AUC
+with its CI and the paper's value, one panel per table) and one self-contained HTML page (a
+summary, then one grid per table) show it.
 """
 
 from __future__ import annotations
@@ -19,30 +21,18 @@ import pandas as pd
 from adfd.report.figures import _save, plt
 from adfd.report.grid import _name, _pct
 from adfd.report.tables import _write
+from adfd.report.verdict import DEFAULT_MAX_CI_WIDTH, OUTCOMES, max_width, outcome
 
-OUTCOMES = ("reproduced", "below", "above", "no paper value")
-COLOURS = {"reproduced": "#2e7d32", "below": "#c62828", "above": "#ef6c00",
-           "no paper value": "#9e9e9e"}  # fmt: skip
-MARKS = {"below": " ▼", "above": " ▲"}  # also readable without colour
-BACKGROUNDS = {"reproduced": "#e8f5e9", "below": "#ffebee", "above": "#fff3e0",
-               "no paper value": "#f5f5f5"}  # fmt: skip
-
-
-def outcome(paper: float, low: float, high: float) -> str:
-    """Where the paper's value lies relative to our CI."""
-    if math.isnan(paper):
-        return "no paper value"
-    if math.isnan(low) or math.isnan(high):
-        return "no CI"
-    if paper < low:
-        return "above"  # ours is above the paper beyond the noise
-    if paper > high:
-        return "below"
-    return "reproduced"
+COLOURS = {"reproduced": "#2e7d32", "inconclusive": "#1565c0", "below": "#c62828",
+           "above": "#ef6c00", "no paper value": "#9e9e9e"}  # fmt: skip
+MARKS = {"below": " ▼", "above": " ▲", "inconclusive": " ?"}  # also readable without colour
+BACKGROUNDS = {"reproduced": "#e8f5e9", "inconclusive": "#e3f2fd", "below": "#ffebee",
+               "above": "#fff3e0", "no paper value": "#f5f5f5"}  # fmt: skip
 
 
-def load_cells(csvs: list[Path]) -> pd.DataFrame:
-    """Primary-protocol cells of every table, with ``table``, ``cell`` label and ``outcome``."""
+def load_cells(csvs: list[Path], max_ci_width: float = DEFAULT_MAX_CI_WIDTH) -> pd.DataFrame:
+    """Primary-protocol cells of every table, with ``table``, ``cell`` label and ``outcome``
+    (``adfd.report.verdict.outcome`` with ``max_ci_width``)."""
     parts = []
     for path in csvs:
         cells = pd.read_csv(path)
@@ -53,7 +43,7 @@ def load_cells(csvs: list[Path]) -> pd.DataFrame:
         parts.append(cells)
     cells = pd.concat(parts, ignore_index=True)
     cells["outcome"] = [
-        outcome(p, lo, hi)
+        outcome(p, lo, hi, max_ci_width)
         for p, lo, hi in zip(cells["paper"], cells["ci_low"], cells["ci_high"], strict=True)
     ]
     return cells
@@ -74,7 +64,8 @@ def _cell_label(rec: pd.Series, names: dict[str, str] | None) -> str:
 
 
 def plot(cells: pd.DataFrame, outputs: dict[str, Path], level: float,
-         names: dict[str, str] | None = None) -> None:  # fmt: skip
+         names: dict[str, str] | None = None,
+         max_ci_width: float = DEFAULT_MAX_CI_WIDTH) -> None:  # fmt: skip
     """One panel per table: our AUC with its CI (colour = outcome) and the paper's value."""
     tables = list(dict.fromkeys(cells["table"]))
     ncols = 2
@@ -93,10 +84,11 @@ def plot(cells: pd.DataFrame, outputs: dict[str, Path], level: float,
         ax.set_xticks(range(len(part)))
         ax.set_xticklabels([_cell_label(r, names) for _, r in part.iterrows()], rotation=90,
                            fontsize=6)  # fmt: skip
-        n_out = int(part["outcome"].isin(["above", "below"]).sum())
+        n = part["outcome"].value_counts()
         n_paper = int((part["outcome"] != "no paper value").sum())
-        ax.set_title(f"{table}: {n_paper - n_out}/{n_paper} paper values inside our CI",
-                     fontsize=9)  # fmt: skip
+        ax.set_title(f"{table}: {n.get('reproduced', 0)}/{n_paper} reproduced, "
+                     f"{n.get('inconclusive', 0)} inconclusive (CI > {max_ci_width:g} pts), "
+                     f"{n.get('above', 0) + n.get('below', 0)} outside", fontsize=9)  # fmt: skip
         ax.set_ylabel("AUC (%)", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(axis="y", alpha=0.3)
@@ -106,12 +98,14 @@ def plot(cells: pd.DataFrame, outputs: dict[str, Path], level: float,
                for o, c in COLOURS.items()]  # fmt: skip
     handles.append(plt.Line2D([], [], color="black", marker="_", ms=9, ls="", label="paper"))
     fig.suptitle(f"Reproduction overview: our AUC with its {_pct(level)} CI against the paper "
-                 "(red / orange: paper value outside our CI)")  # fmt: skip
+                 "(red / orange: paper value outside our CI; blue: inside a CI wider than "
+                 f"{max_ci_width:g} AUC points)")  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=9)
     _save(fig, outputs)
 
 
-def render_html(cells: pd.DataFrame, level: float, names: dict[str, str] | None = None) -> str:
+def render_html(cells: pd.DataFrame, level: float, names: dict[str, str] | None = None,
+                max_ci_width: float = DEFAULT_MAX_CI_WIDTH) -> str:  # fmt: skip
     """Self-contained page: the summary, then per table a row x metric grid of cells."""
     esc = html.escape
     counts = summary(cells)
@@ -127,9 +121,11 @@ def render_html(cells: pd.DataFrame, level: float, names: dict[str, str] | None 
         "".join(
             f"<span class='k' style='background:{BACKGROUNDS[o]}'>{esc(o)}</span>" for o in OUTCOMES
         ),
-        "<br><small>reproduced: the paper's value lies inside our CI; above ▲ / below ▼: our AUC "
-        "is above / below the paper's beyond the test-set sampling noise (paper value "
-        "outside our CI); seed noise is not in the CI.</small></p>",
+        f"<br><small>reproduced: the paper's value lies inside our CI, and the CI is at most "
+        f"{max_ci_width:g} AUC points wide; inconclusive ?: inside a wider CI (too few test "
+        "videos to tell); above ▲ / below ▼: our AUC is above / below the paper's beyond the "
+        "test-set sampling noise (paper value outside our CI); seed noise is not in the CI."
+        "</small></p>",
         "<table><caption>Summary</caption><tr><th class='l'>table</th>"
         + "".join(f"<th>{esc(c)}</th>" for c in counts.columns)
         + "</tr>",
@@ -176,7 +172,8 @@ def run(csvs: list[Path], outputs: dict[str, Path], stats: dict[str, Any] | None
         names: dict[str, str] | None = None) -> pd.DataFrame:  # fmt: skip
     """Write ``outputs["png"]``, ``["pdf"]`` (figure) and ``["html"]`` (page); return cells."""
     level = float((stats or {}).get("level", 0.95))
-    cells = load_cells(csvs)
-    plot(cells, {k: outputs[k] for k in ("png", "pdf")}, level, names)
-    _write(outputs["html"], render_html(cells, level, names))
+    width = max_width(stats)
+    cells = load_cells(csvs, width)
+    plot(cells, {k: outputs[k] for k in ("png", "pdf")}, level, names, width)
+    _write(outputs["html"], render_html(cells, level, names, width))
     return cells

@@ -20,6 +20,7 @@ import pandas as pd
 from adfd.evaluate.store import read_meta, read_stores
 from adfd.report.cells import compute_cells
 from adfd.report.formats import render_html, render_latex, render_markdown
+from adfd.train.learning import loss_figures
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def _write(path: Path, text: str) -> None:
 
 def run_provenance(run_id: str, summary: Path | None, config: Path | None,
                    store_meta: dict[str, Any]) -> dict[str, str]:  # fmt: skip
-    """Provenance of one run as strings: config, commit, packages, models, checkpoint."""
+    """Provenance of one run as strings: config, commit, packages, models, checkpoint, and
+    its final training loss with whether it ever left ln 2 (``adfd.train.learning``)."""
     out = {"config_path": "", "config_sha256": "", "git_commit": "unknown", "packages": "",
            "checkpoint_policy": "external", "landmarks": "", "train_detector": ""}  # fmt: skip
     if config is not None and config.is_file():
@@ -47,6 +49,10 @@ def run_provenance(run_id: str, summary: Path | None, config: Path | None,
         out["packages"] = " ".join(f"{k}={v}" for k, v in sorted(pkgs.items()) if v)
         ckpt = data.get("checkpoint", {})
         out["checkpoint_policy"] = f"{data.get('checkpoint_policy')}@epoch{ckpt.get('epoch')}"
+        history = loss_figures(data.get("history", []))
+        if history["final_loss"] is not None:
+            out["final_loss"] = f"{history['final_loss']:.3f}"
+            out["left_ln2"] = str(history["left_ln2"])
         train_data = data.get("provenance", {}).get("canonical", {}).get("train_data", {})
         out["landmarks"] = json.dumps(train_data.get("landmarks"), sort_keys=True)
         out["train_detector"] = (train_data.get("detector") or {}).get("name", "")

@@ -86,15 +86,17 @@ def write_overview(tables: dict[str, Any], out_dir: Path, stats: dict, names) ->
     ``tables``: table -> (cells or None, placeholder records)."""
     import pandas as pd
 
-    from adfd.report.overview import outcome, plot, render_html
+    from adfd.report.overview import plot, render_html
     from adfd.report.tables import _write
+    from adfd.report.verdict import max_width, outcome
 
+    width = max_width(stats)
     parts = []
     for cells, pending in tables.values():
         if cells is not None and len(cells):
             part = cells.copy()
             part["outcome"] = [
-                outcome(p, lo, hi)
+                outcome(p, lo, hi, width)
                 for p, lo, hi in zip(part["paper"], part["ci_low"], part["ci_high"], strict=True)
             ]
             parts.append(part)
@@ -112,8 +114,8 @@ def write_overview(tables: dict[str, Any], out_dir: Path, stats: dict, names) ->
     outputs = {ext: out_dir / f"overview.{ext}" for ext in ("png", "pdf", "html")}
     plotted = cells.copy()
     plotted.loc[plotted["outcome"] == "pending", "outcome"] = "no paper value"
-    plot(plotted, {k: outputs[k] for k in ("png", "pdf")}, level, names)
-    page = render_html(cells, level, names)
+    plot(plotted, {k: outputs[k] for k in ("png", "pdf")}, level, names, width)
+    page = render_html(cells, level, names, width)
     page = re.sub(
         r"(title='pending'>)nan <small>\[nan, nan\]</small><br><small>paper [^<]*"
         r"</small>",

@@ -10,17 +10,14 @@ step s``. ``train_summary.json`` keeps the per-epoch ``history`` (loss) and the 
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adfd.train.learning import LN2, LN2_MARGIN, loss_stuck  # noqa: F401 (re-exported)
+
 EPOCH_LINE = re.compile(r"epoch (\d+)/(\d+) loss ([-\d.naif]+) lr \S+ ([\d.]+) img/s")
 RESUMED = re.compile(r"resumed from \S+ at epoch (\d+) step (\d+)")
-LN2 = math.log(2)
-# A run "left ln 2" when some epoch's mean loss fell this far below it (binary CE of a
-# classifier that always says 0.5 is ln 2 = 0.693; SBI's recipe reaches ~0.1).
-LN2_MARGIN = 0.05
 
 
 @dataclass
@@ -78,9 +75,3 @@ def summary_losses(summary: dict | None) -> list[float]:
         return [float(h["loss"]) for h in summary["history"] if h.get("loss") is not None]
     except (KeyError, TypeError, ValueError):
         return []
-
-
-def loss_stuck(losses: list[float]) -> bool:
-    """True when the training loss never fell ``LN2_MARGIN`` below ln 2."""
-    finite = [v for v in losses if math.isfinite(v)]
-    return bool(losses) and (not finite or min(finite) > LN2 - LN2_MARGIN)

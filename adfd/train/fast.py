@@ -30,6 +30,9 @@ from adfd.train.model import features_and_logits
 from adfd.train.sam import SAM
 
 COMPILE_MODES = (False, "model", "step")
+# sam: SAM over SGD (the paper's §4.1); sgd: plain SGD; adamw: AdamW (lr, weight_decay;
+# momentum and rho unused), for small randomly initialised models such as the CPU demo's.
+OPTIMIZERS = ("sam", "sgd", "adamw")
 # torch.compile backend. bench/gpu_suite.py --cpu-smoke sets "eager" (dynamo tracing with
 # fullgraph checks, no code generation) to keep its CPU run short; training uses inductor.
 COMPILE_BACKEND = "inductor"
@@ -44,18 +47,19 @@ def check_options(train_cfg: dict[str, Any], optim_cfg: dict[str, Any] | None = 
     if train_cfg.get("precision", "fp32") not in ("fp32", "bf16"):
         raise ValueError(f"train.precision must be fp32 or bf16, got {train_cfg['precision']!r}")
     name = (optim_cfg or {}).get("name", "sam")
-    if name not in ("sam", "sgd"):
-        raise ValueError(f"optim.name must be sam or sgd, got {name!r}")
-    if name == "sgd" and train_cfg.get("compile", False) == "step":
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optim.name must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    if name != "sam" and train_cfg.get("compile", False) == "step":
         raise ValueError(
-            "train.compile: step compiles SAM's perturbation; with optim.name: sgd there is "
-            "none: use train.compile: model"
+            f"train.compile: step compiles SAM's perturbation; with optim.name: {name} there "
+            "is none: use train.compile: model"
         )
 
 
 def make_optimizer(params, optim_cfg: dict[str, Any], train_cfg: dict[str, Any]):
-    """SAM over SGD (§4.1), or plain SGD (``optim.name: sgd``), with the configured update
-    kernels (``train.fused_optimizer``: fused SGD, multi-tensor SAM perturbation).
+    """SAM over SGD (§4.1), plain SGD (``optim.name: sgd``) or AdamW (``adamw``), with the
+    configured update kernels (``train.fused_optimizer``: fused SGD/AdamW, multi-tensor SAM
+    perturbation).
 
     The options are checked once, by :func:`check_options` before the model is built
     (``adfd.train.loop.Trainer``)."""
@@ -68,6 +72,9 @@ def make_optimizer(params, optim_cfg: dict[str, Any], train_cfg: dict[str, Any])
     }
     if optim_cfg["name"] == "sgd":
         return torch.optim.SGD(params, **sgd)
+    if optim_cfg["name"] == "adamw":
+        return torch.optim.AdamW(params, lr=optim_cfg["lr"], weight_decay=optim_cfg["weight_decay"],
+                                 **({"fused": True} if fused else {}))  # fmt: skip
     sam = SAM(params, torch.optim.SGD, rho=optim_cfg["rho"], foreach=fused, **sgd)
     if train_cfg.get("compile", False) == "step":
         _strict_dynamo()

@@ -2,7 +2,8 @@
 
 Per step: 16 real faces and their 16 pseudo-fakes (Alg. 1 lines 4-8), one forward giving
 the pre-classifier features and the logits, the loss (plain cross-entropy before T_k, the
-NRS-weighted Eq. 9 after), a SAM step (``optim.name: sgd``: one plain SGD step instead).
+NRS-weighted Eq. 9 after), a SAM step (``optim.name: sgd`` / ``adamw``: one plain SGD /
+AdamW step instead).
 NRS features, probabilities and weights come from SAM's first pass; the weights are
 detached and reused in the second pass. The full state is saved atomically after every
 epoch and at the next step boundary after SIGTERM/SIGUSR1 (``adfd.train.state``); a rerun
@@ -148,7 +149,7 @@ class Trainer:
                 _, logits2 = self.forward(images)
             weighted_loss(logits2.float(), labels, weights).backward()
             self.optimizer.second_step()
-        else:  # optim.name: sgd, one forward/backward per step
+        else:  # optim.name: sgd | adamw, one forward/backward per step
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
         self.stats["steps"] += 1

@@ -143,16 +143,46 @@ def load_model(path: Path) -> tuple[torch.nn.Module, dict[str, Any]]:
 
 
 def features_and_logits(model: torch.nn.Module, images: torch.Tensor):
-    """One forward: the encoder features E(I; Θ) of Eq. 5-9 (pooled, before the head's
-    dropout) and the logits (dropout, then the classifier), as ``model(images)`` computes
-    them: timm's ``forward_head`` pools, applies dropout, then the classifier.
+    """One forward: the encoder features E(I; Θ) of Eq. 5-9 and the logits, as
+    ``model(images)`` computes them.
+
+    The features are the model family's own pre-logits (timm's ``forward_head(...,
+    pre_logits=True)``: pooling, and e.g. MobileNetV3's ``conv_head``/``norm_head``/``act2``
+    or ConvNeXt's norm) with the head's dropout switched off; the logits are the classifier
+    applied to those features after that dropout, one ``F.dropout`` with the model's
+    ``drop_rate``, as every timm head does (SBI: NRS features before the dropout). At rate 0
+    no dropout is called (no RNG draw), as in timm.
     """
-    features = model.global_pool(model.forward_features(images))
-    if model.drop_rate > 0:  # as timm: no dropout call (and no RNG draw) at rate 0
-        dropped = F.dropout(features, p=model.drop_rate, training=model.training)
-    else:
-        dropped = features
+    with _head_dropout_off(model) as rate:
+        features = model.forward_head(model.forward_features(images), pre_logits=True)
+    dropped = F.dropout(features, p=rate, training=model.training) if rate > 0 else features
     return features, model.get_classifier()(dropped)
+
+
+@contextlib.contextmanager
+def _head_dropout_off(model: torch.nn.Module):
+    """Within: the head's dropout is off, both timm's forms of it: the model's
+    ``drop_rate`` attribute (functional dropout in ``forward_head``: EfficientNet, ResNet)
+    and ``nn.Dropout`` modules of the head (``head.drop``: ByobNet, ConvNeXt; ``head_drop``:
+    ViT). Dropout inside the encoder is untouched. Yields the head's dropout rate."""
+    head = [
+        m
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.Dropout) and name.split(".")[0] in ("head", "head_drop")
+    ]
+    rate = getattr(model, "drop_rate", None)
+    saved = [m.p for m in head]
+    try:
+        if rate is not None:
+            model.drop_rate = 0.0
+        for m in head:
+            m.p = 0.0
+        yield float(rate if rate is not None else max(saved, default=0.0))
+    finally:
+        if rate is not None:
+            model.drop_rate = rate
+        for m, p in zip(head, saved, strict=True):
+            m.p = p
 
 
 def autocast(device: torch.device, precision: str):

@@ -24,6 +24,7 @@ from adfd.registries import CHECKPOINTS
 from adfd.train import fast
 from adfd.train import state as st
 from adfd.train.dataset import PairDataset
+from adfd.train.learning import loss_figures
 from adfd.train.loop import Trainer
 from adfd.train.model import save_model
 from adfd.train.nrs import NRS
@@ -136,6 +137,7 @@ def finish(trainer, experiment, seed, out_dir, state_path, provenance, n_faces):
         "steps_per_epoch": trainer.steps,
         "batch_real": trainer.batch,
         "history": trainer.history,
+        **loss_figures(trainer.history),  # final_loss, min_loss, left_ln2
         "checkpoint_policy": cfg_train["checkpoint"],
         "checkpoint": selection,
         "precision": cfg_train["precision"],

@@ -238,3 +238,38 @@ def test_fallbacks_statistics_wording_and_missing_policy_in_footnotes(tmp_path):
     run(table="t2", spec=spec2, rows=rows2, protocol=PROTOCOL, predictions=preds, summaries=[],
         outputs=outputs(tmp_path, "t2"), stats=stats)  # fmt: skip
     assert "p ≥ 0.1 (CSV" in (tmp_path / "t2.md").read_text()
+
+
+def test_footnotes_carry_final_loss_and_verdicts(tmp_path):
+    """Each row's footnote prints its run's final training loss and flags a run that never
+    left ln 2; the verdict line counts reproduced / inconclusive / outside cells."""
+    import json
+
+    spec = load_config()["tables"]["table7"]
+    rng = __import__("numpy").random.default_rng(0)
+    preds = [store(tmp_path, r, ds, list(rng.random(12))) for r in "ab" for ds in SETS]
+    summaries = []
+    for run_id, losses in (("a", [0.69, 0.5, 0.31, 0.29]), ("b", [0.70, 0.69, 0.70, 0.69])):
+        path = tmp_path / run_id / "train_summary.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps({"history": [{"epoch": i + 1, "loss": v}
+                                                for i, v in enumerate(losses)]}))  # fmt: skip
+        summaries.append(path)
+    rows = [
+        {"index": 1, "id": "dynamic", "labels": ["dynamic blend"], "run_ids": ["a"]},
+        {"index": 2, "id": "alpha", "labels": ["alpha blend"], "run_ids": ["b"]},
+    ]
+    cells = run(table="table7", spec=spec, rows=rows, protocol=PROTOCOL, predictions=preds,
+                summaries=summaries, outputs=outputs(tmp_path, "t7"),
+                stats={"resamples": 200})  # fmt: skip
+    md = (tmp_path / "t7.md").read_text()
+    assert "`dynamic`: run a" in md and "final training loss 0.290" in md  # last tenth: 1 epoch
+    line_b = next(line for line in md.splitlines() if "`alpha`: run b" in line)
+    assert "final training loss 0.690" in line_b and "not learned" in line_b
+    assert "not learned" not in next(x for x in md.splitlines() if "`dynamic`: run a" in x)
+    # 12 random videos per set: every CI is far wider than 20 points, nothing is reproduced
+    prim = cells[cells["primary"]]
+    assert ((prim["ci_high"] - prim["ci_low"]) > 20).all()
+    verdict = next(line for line in md.splitlines() if line.startswith("- against the paper"))
+    n = int((prim["paper"].notna()).sum())
+    assert verdict.startswith("- against the paper: 0 reproduced") and f"of {n} cells" in verdict
