@@ -65,8 +65,8 @@ def test_build_time_and_summary(demo):
         "ffpp": (30, 120),
         "cdf": (20, 20),
         "dfdc": (20, 20),
-        "dfdcp": (21, 21),  # 20 + 20 test, 1 + 1 ``set: train``
-        "ffiw": (20, 20),
+        "dfdcp": (25, 25),  # 24 + 24 test, 1 + 1 ``set: train``
+        "ffiw": (24, 24),
         "wild": (8, 8),  # generic folders layout (kind: folders in demo/config.yaml)
     }
     on_disk = sorted(str(p.relative_to(root)) for p in root.rglob("*.mp4"))
@@ -127,8 +127,8 @@ def test_dfdcp_json(demo):
         assert entry["label"] == ("real" if top == "original_videos" else "fake")
     sets = Counter((e["set"], e["label"]) for e in index.values())
     assert sets == {
-        ("test", "real"): 20,
-        ("test", "fake"): 20,
+        ("test", "real"): 24,
+        ("test", "fake"): 24,
         ("train", "real"): 1,
         ("train", "fake"): 1,
     }
@@ -139,7 +139,7 @@ def test_ffiw_layout(demo):
     base = root / "FFIW" / "FFIW10K-v1-release"
     real = sorted(p.name for p in (base / "source/val/videos").glob("*.mp4"))
     fake = sorted(p.name for p in (base / "target/val/videos").glob("*.mp4"))
-    assert len(real) == len(fake) == 20
+    assert len(real) == len(fake) == 24
 
 
 def test_videos_decode_and_move(demo):
