@@ -11,6 +11,7 @@ import yaml
 
 from adfd.cli import main
 from adfd.demo import build
+from adfd.demo.layouts import TEST_VIDEOS
 from tests.conftest import REPO, snakemake
 
 TABLE14 = {
@@ -83,7 +84,7 @@ def test_dataset_and_table_added_by_config_alone(tmp_path, capsys):
         # extra columns are scored but stay out of the paper's averages
         assert math.isclose(t7.loc[(row, "avg"), "ours"], t7.loc[row].loc[sets, "ours"].mean())
         assert t7.loc[(row, "mine"), "videos"] == n_listed
-        assert t7.loc[(row, "wild"), "videos"] == 6
+        assert t7.loc[(row, "wild"), "videos"] == 2 * TEST_VIDEOS["wild"]
     md7 = (work / "results/tables/table7.md").read_text()
     header = next(line for line in md7.splitlines() if line.startswith("| Name"))
     assert header.endswith("| Avg | Avg w/o FF++ | Wild | Mine |")
