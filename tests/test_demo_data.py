@@ -183,31 +183,43 @@ def test_faces_detectable(demo):
     assert len(missed) <= 0.1 * fakes, missed
 
 
+def _face_change(target: np.ndarray, fake: np.ndarray, boxes) -> tuple[float, float]:
+    """Top-2 % change inside the boxes, and outside the boxes' surroundings (codec noise)."""
+    diff = np.abs(target.astype(int) - fake.astype(int)).max(axis=2)
+    inside, near = np.zeros(diff.shape, bool), np.zeros(diff.shape, bool)
+    for b in boxes:
+        inside[max(b.top(), 0) : b.bottom(), max(b.left(), 0) : b.right()] = True
+        m = b.width() // 2  # the blended hull reaches past dlib's tight box
+        near[max(b.top() - m, 0) : b.bottom() + m, max(b.left() - m, 0) : b.right() + m] = 1
+    # NeuralTextures / Face2Face change only mouth and eyes: compare the top 2 % of pixels
+    changed = float(np.percentile(diff[inside], 98))
+    noise = float(np.percentile(diff[~near], 98)) if (~near).sum() > 1000 else 0.0  # close-ups
+    return changed, noise
+
+
 def test_fakes_differ_from_target_in_face(demo):
-    """Inside the target's detected face boxes the fake changes; outside only codec noise."""
+    """Inside the target's detected face boxes the fake changes; outside only codec noise.
+
+    Checked on up to four frames; one must show it, because HOG misses some faces in single
+    frames: in a multi-person FFIW scene the swapped face may be the one it missed (the
+    change then lies outside every box), and a mouth-only edit of a large close-up
+    (NeuralTextures on Grace Hopper) changes 17 grey levels against codec noise of 9.
+    """
     root, summary, _ = demo
     for v in summary["videos"]:
         if not v["label"]:
             continue
-        for k in (16, 0, 8, 24):  # first frame where HOG finds the target's face
+        seen = []
+        for k in (16, 0, 8, 24):
             target = _frame(root / v["target"], k)
             boxes = _boxes(target)
             if boxes:
-                break
-        assert boxes, f"no face in target {v['target']}"
-        fake = _frame(root / v["path"], k)
-        diff = np.abs(target.astype(int) - fake.astype(int)).max(axis=2)
-        inside, near = np.zeros(diff.shape, bool), np.zeros(diff.shape, bool)
-        for b in boxes:
-            inside[max(b.top(), 0) : b.bottom(), max(b.left(), 0) : b.right()] = True
-            m = b.width() // 2  # the blended hull reaches past dlib's tight box
-            near[max(b.top() - m, 0) : b.bottom() + m, max(b.left() - m, 0) : b.right() + m] = 1
-        # NeuralTextures / Face2Face change only mouth and eyes: compare the top 2 % of pixels
-        # (a mouth-only edit of a large face, e.g. NeuralTextures on Grace Hopper's close-up:
-        # 17 grey levels inside against codec noise of 9 outside)
-        changed = np.percentile(diff[inside], 98)
-        noise = np.percentile(diff[~near], 98) if (~near).sum() > 1000 else 0.0  # close-ups
-        assert changed > max(12, 1.5 * noise), f"{v['path']} ~ {v['target']}: {changed} vs {noise}"
+                seen.append(_face_change(target, _frame(root / v["path"], k), boxes))
+                if seen[-1][0] > max(12, 1.5 * seen[-1][1]):
+                    break
+        assert seen, f"no face in target {v['target']}"
+        changed, noise = seen[-1]
+        assert changed > max(12, 1.5 * noise), f"{v['path']} ~ {v['target']}: {seen}"
 
 
 def test_identities(demo):
