@@ -26,7 +26,7 @@ demo: setup
 	$(BIN)/snakemake $(DEMO_TARGETS) --profile profiles/local --configfile demo/config.yaml
 
 test: setup
-	$(BIN)/pytest -ra
+	$(BIN)/pytest -ra --durations=25
 
 lint: setup
 	$(BIN)/ruff check .

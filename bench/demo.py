@@ -80,7 +80,7 @@ def main() -> None:
     losses = {}
     for path in sorted((workdir / "results/train").glob("*/train_summary.json")):
         summary = json.loads(path.read_text())
-        losses[path.parent.name] = summary["history"][-1]["loss"]
+        losses[path.parent.name] = summary["final_loss"]  # mean of the last tenth of epochs
     if losses:
         values = sorted(losses.values())
         print(f"final training loss of {len(values)} runs: min {values[0]:.3f}, median "

@@ -41,8 +41,12 @@ def demo(workdir, *args):
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The demo all_tables run for real (every table and figure), in a scratch directory;
-    shared by tests/test_workflow.py and the Slurm tests (same seed, same tables)."""
-    workdir = tmp_path_factory.mktemp("demo")
+    shared by tests/test_workflow.py and the Slurm tests (same seed, same tables).
+
+    ``ADFD_TEST_DEMO_DIR`` names a directory to run it in instead (kept): a finished demo
+    there (e.g. from ``bench/demo.py --keep``) makes the run a no-op; tests may add to it."""
+    given = os.environ.get("ADFD_TEST_DEMO_DIR")
+    workdir = Path(given) if given else tmp_path_factory.mktemp("demo")
     t0 = time.perf_counter()
     demo(workdir, "all_tables")
     print(f"demo all_tables wall time: {time.perf_counter() - t0:.0f} s")
