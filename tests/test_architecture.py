@@ -201,3 +201,23 @@ def test_each_stage_may_not_import_the_next(lower, upper):
     up = module_violations(f"adfd.{lower}.x", "x.py", [(1, f"adfd.{upper}.y")])
     down = module_violations(f"adfd.{upper}.x", "x.py", [(1, f"adfd.{lower}.y")])
     assert up == [f"x.py:1 ({lower}) imports adfd.{upper}.y ({upper})"] and down == []
+
+
+def reachable(start: str) -> set[str]:
+    """Every ``adfd`` module ``start`` can import, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in MODULES:
+            continue
+        seen.add(name)
+        todo += [m for _, m in imports(MODULES[name])]
+    return seen
+
+
+def test_scoring_never_loads_the_synthesis():
+    """An evaluation job imports the model and the crops, not the pseudo-fake synthesis
+    (albumentations and its imports: about half a second per job)."""
+    scoring = reachable("adfd.evaluate.infer")
+    assert "adfd.train.model" in scoring
+    assert not {m for m in scoring if m.startswith("adfd.synthesis")}, sorted(scoring)

@@ -24,8 +24,7 @@ from adfd.evaluate.store import write_store
 from adfd.preprocess.crop import apply_window, box_window
 from adfd.preprocess.images import read_rgb
 from adfd.preprocess.shards import in_crop
-from adfd.train.dataset import to_tensor
-from adfd.train.model import autocast, load_model
+from adfd.train.model import autocast, load_model, to_tensor
 
 log = logging.getLogger(__name__)
 

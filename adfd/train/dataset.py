@@ -20,12 +20,7 @@ import torch
 
 from adfd.preprocess.images import read_rgb
 from adfd.synthesis import make_training_pair
-
-
-def to_tensor(image: np.ndarray) -> torch.Tensor:
-    """(H, W, 3) uint8 RGB -> (3, H, W) float32 in [0, 1] (no mean/std, as SBI)."""
-    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
-
+from adfd.train.model import to_tensor
 
 MAX_ATTEMPTS = 20  # redraws of one item before the batch fails (every sample broken)
 

@@ -12,11 +12,18 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import timm
 import torch
 import torch.nn.functional as F
 
 NUM_CLASSES = 2  # real / fake logits; score = softmax[:, 1] (docs/sbi-recipe.md §4)
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    """The network's input: (H, W, 3) uint8 RGB -> (3, H, W) float32 in [0, 1] (no mean/std,
+    as SBI). Shared by training and evaluation, so scoring never imports the synthesis."""
+    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
 
 
 def create_model(
