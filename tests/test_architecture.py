@@ -204,7 +204,8 @@ def test_each_stage_may_not_import_the_next(lower, upper):
 
 
 def reachable(start: str) -> set[str]:
-    """Every ``adfd`` module ``start`` can import, directly or through others."""
+    """Every ``adfd`` module ``start`` can import, directly or through others (importing a
+    module runs its packages' ``__init__`` too)."""
     seen, todo = set(), [start]
     while todo:
         name = todo.pop()
@@ -212,6 +213,7 @@ def reachable(start: str) -> set[str]:
             continue
         seen.add(name)
         todo += [m for _, m in imports(MODULES[name])]
+        todo.append(name.rpartition(".")[0])
     return seen
 
 
